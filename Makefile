@@ -1,0 +1,81 @@
+# The two commands: `make run` (the product, with demo data) and `make test` (every test).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.PHONY: help uv install messages preflight run test checks lint browser-deps bench clean
+
+# Python 3.12+: the first python3.13 / python3.12 on PATH that really runs, else the
+# pyenv interpreter of this project's machines. Override with `make PYTHON=/path/python`.
+PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13.0/bin/python $$HOME/.pyenv/versions/3.12.1/bin/python; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+BOOT_PYTHON ?= python3
+UV := $(BOOT_PYTHON) -m uv
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+VENV := .venv
+MANAGE := $(VENV)/bin/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+help:
+	@echo "make run    - install, create and migrate the database, load demo data, start web + worker + beat"
+	@echo "make test   - install and run every check and test"
+	@echo "make bench  - benchmarks (see bench/README.md)"
+
+uv:
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ not found: install it or pass PYTHON=/path/to/python3.12"; exit 1; }
+	@$(UV) --version >/dev/null 2>&1 || $(BOOT_PYTHON) -m pip install --quiet uv || $(BOOT_PYTHON) -m pip install --quiet --user uv
+
+install: uv
+	$(UV) sync --locked --quiet
+	@$(MAKE) --no-print-directory messages
+
+messages:
+	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+preflight: install
+	@$(MANAGE) preflight
+
+run: preflight
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo ""
+	@echo "  Service desk:  http://$(HOST):$(PORT)/      admin: http://$(HOST):$(PORT)/admin/"
+	@echo "  Demo logins (password demo-pass-2026 for all):"
+	@echo "    clerk (前台接待员)  duty (监控室值班员)  eng_head (工程部主管)  tech (维修员)"
+	@echo "    supervisor (客服主管)  director (管理处主任)  gm (公司总经理)  clerk_jr (second estate)"
+	@echo "    admin (manager, Django admin)"
+	@echo "  Ctrl-C stops web, worker and beat."
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & \
+	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule & \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi wqy; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's chromium and a CJK font for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null; \
+		else \
+			echo "Browser tests need /usr/bin/chromium: sudo apt-get install chromium fonts-wqy-microhei"; exit 1; \
+		fi; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+checks: install
+	$(MANAGE) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_DEBUG=false \
+	DJANGO_SECRET_KEY=ci-only-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n') \
+	DJANGO_ALLOWED_HOSTS=desk.example.com \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+test: install browser-deps lint checks
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles

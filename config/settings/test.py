@@ -1,0 +1,18 @@
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+# Fast hashing: tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A broker database of its own, so a developer's running worker never takes test tasks.
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://localhost:6379/15")
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Static files come straight from the app and project folders (no collectstatic).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from staff import views as staff_views
+
+handler403 = "staff.errors.permission_denied"
+handler404 = "staff.errors.page_not_found"
+handler500 = "staff.errors.server_error"
+
+urlpatterns = [
+    path("", staff_views.home, name="home"),
+    path("health", staff_views.health, name="health"),
+    path("accounts/login/", staff_views.DeskLoginView.as_view(), name="login"),
+    path("accounts/logout/", staff_views.logout_view, name="logout"),
+    # The language switch is offered on the login page too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("complaints/", include("complaints.urls")),
+    path("repairs/", include("repairs.urls")),
+    path("callbacks/", include("callbacks.urls")),
+    path("reports/", include("reports.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,13 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from staff.access import capability_required, estates_for
+from staff.roles import VIEW_ESTATE_OVERVIEW
+
+
+@require_GET
+@capability_required(VIEW_ESTATE_OVERVIEW)
+def overview(request: HttpRequest) -> HttpResponse:
+    estates = estates_for(request.user).select_related("company").order_by("code")
+    return render(request, "reports/overview.html", {"estates": estates})

@@ -1,0 +1,52 @@
+"""Who may open what: the one place views ask.
+
+Every view of the product is wrapped in ``capability_required``; a logged-in user
+without the capability gets 403 (anonymous users were already sent to the login
+page by ``LoginRequiredMiddleware``).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from .models import Estate, StaffProfile
+from .roles import VIEW_ALL_ESTATES
+
+
+def has_capability(user, capability: str) -> bool:
+    return user.is_authenticated and user.has_perm(f"staff.{capability}")
+
+
+def capability_required(capability: str):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_capability(request.user, capability):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def profile_of(user) -> StaffProfile | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.staff_profile
+    except StaffProfile.DoesNotExist:
+        return None
+
+
+def estates_for(user) -> QuerySet[Estate]:
+    """The estates whose work the user may see."""
+    if user.is_superuser or has_capability(user, VIEW_ALL_ESTATES):
+        return Estate.objects.all()
+    profile = profile_of(user)
+    if profile is None or profile.estate_id is None:
+        return Estate.objects.none()
+    return Estate.objects.filter(pk=profile.estate_id)

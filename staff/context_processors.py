@@ -1,0 +1,25 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .access import has_capability, profile_of
+from .roles import USE_DEPARTMENT_QUEUE, USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIEW_ESTATE_OVERVIEW
+
+# (capability, url name, label) in the order they appear in the navigation.
+NAV_ITEMS = [
+    (USE_INTAKE_DESK, "complaints:intake", _("Intake desk")),
+    (USE_DEPARTMENT_QUEUE, "complaints:queue", _("Department queue")),
+    (USE_REPAIR_ORDERS, "repairs:mine", _("Repair orders")),
+    (VIEW_ESTATE_OVERVIEW, "reports:overview", _("Estate overview")),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "staff_profile": None}
+    items = [
+        {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
+        for cap, name, label in NAV_ITEMS
+        if has_capability(user, cap)
+    ]
+    return {"nav_items": items, "staff_profile": profile_of(user)}

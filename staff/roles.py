@@ -1,0 +1,52 @@
+"""Roles of the service desk and what each may do.
+
+A role is stored on the staff profile and mirrored by a Django group of the same
+code; the group carries the permissions below. The migration
+``0002_role_groups`` creates the groups, so a fresh database has them, and
+``sync_role_groups`` (run after every ``migrate``) keeps them in step when a
+later release adds a permission.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", _("Front-desk clerk (前台接待员)")
+    DUTY_OFFICER = "duty_officer", _("Monitoring-room duty officer (监控室值班员)")
+    DEPARTMENT_HEAD = "department_head", _("Department head (部门主管)")
+    TECHNICIAN = "technician", _("Technician (维修员)")
+    SUPERVISOR = "supervisor", _("Customer-service supervisor (客服主管)")
+    OFFICE_DIRECTOR = "office_director", _("Office director (管理处主任)")
+    GENERAL_MANAGER = "general_manager", _("General manager (公司总经理)")
+
+
+# Capabilities, declared as permissions on staff.StaffProfile (see its Meta).
+USE_INTAKE_DESK = "use_intake_desk"
+USE_DEPARTMENT_QUEUE = "use_department_queue"
+USE_REPAIR_ORDERS = "use_repair_orders"
+VIEW_ESTATE_OVERVIEW = "view_estate_overview"
+VIEW_ALL_ESTATES = "view_all_estates"
+
+CAPABILITIES = [
+    (USE_INTAKE_DESK, "Can log residents' complaints at the intake desk"),
+    (USE_DEPARTMENT_QUEUE, "Can work a department's queue"),
+    (USE_REPAIR_ORDERS, "Can take and record repair orders"),
+    (VIEW_ESTATE_OVERVIEW, "Can watch the estate overview"),
+    (VIEW_ALL_ESTATES, "Can see every estate of the company"),
+]
+
+ROLE_CAPABILITIES: dict[str, set[str]] = {
+    Role.CLERK: {USE_INTAKE_DESK},
+    Role.DUTY_OFFICER: {USE_INTAKE_DESK},
+    Role.DEPARTMENT_HEAD: {USE_DEPARTMENT_QUEUE, USE_REPAIR_ORDERS},
+    Role.TECHNICIAN: {USE_REPAIR_ORDERS},
+    Role.SUPERVISOR: {USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW},
+    Role.OFFICE_DIRECTOR: {VIEW_ESTATE_OVERVIEW},
+    Role.GENERAL_MANAGER: {VIEW_ESTATE_OVERVIEW, VIEW_ALL_ESTATES},
+}
+
+# Roles whose work belongs to one department of one estate.
+DEPARTMENT_ROLES = {Role.DEPARTMENT_HEAD, Role.TECHNICIAN}
+# Roles that may have no estate: they oversee the whole company.
+COMPANY_ROLES = {Role.GENERAL_MANAGER}

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import redis
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import LoginView
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .access import has_capability
+from .models import Heartbeat
+from .roles import USE_DEPARTMENT_QUEUE, USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIEW_ESTATE_OVERVIEW
+
+
+class DeskLoginView(LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+@require_http_methods(["GET", "POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """GET asks for confirmation; only a POST (with its CSRF token) logs out."""
+    if request.method == "POST":
+        logout(request)
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+    return render(request, "registration/logout_confirm.html")
+
+
+# Where each role starts its day, first match wins.
+HOME_BY_CAPABILITY = [
+    (USE_INTAKE_DESK, "complaints:intake"),
+    (USE_DEPARTMENT_QUEUE, "complaints:queue"),
+    (VIEW_ESTATE_OVERVIEW, "reports:overview"),
+    (USE_REPAIR_ORDERS, "repairs:mine"),
+]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    profile = getattr(user, "staff_profile", None)
+    # A supervisor also has the intake desk, but starts on the overview.
+    if profile is not None and profile.role == "supervisor":
+        return redirect("reports:overview")
+    for capability, url_name in HOME_BY_CAPABILITY:
+        if has_capability(user, capability):
+            return redirect(url_name)
+    if user.is_staff:
+        return redirect("admin:index")
+    return render(request, "staff/no_role.html", status=403)
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+        return type(exc).__name__
+
+
+def _check_redis() -> str | None:
+    try:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1)
+        client.ping()
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return type(exc).__name__
+
+
+# Background jobs whose last run /health reports: key -> how old it may get (seconds)
+# before the service counts as unhealthy. Later sweeps register here.
+HEALTH_HEARTBEATS: dict[str, int] = {}
+
+
+@login_not_required
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    checks: dict[str, dict] = {}
+    db_error = _check_database()
+    checks["database"] = {"ok": db_error is None, **({"error": db_error} if db_error else {})}
+    redis_error = _check_redis()
+    checks["redis"] = {"ok": redis_error is None, **({"error": redis_error} if redis_error else {})}
+    if db_error is None:
+        now = timezone.now()
+        beats = dict(Heartbeat.objects.values_list("key", "beat_at"))
+        for key, max_age in HEALTH_HEARTBEATS.items():
+            seen = beats.get(key)
+            age = (now - seen).total_seconds() if seen else None
+            checks[key] = {
+                "ok": age is not None and age <= max_age,
+                "seconds_ago": None if age is None else round(age),
+            }
+    healthy = all(c["ok"] for c in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )

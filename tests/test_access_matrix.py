@@ -1,0 +1,116 @@
+"""Every URL pattern × every role: who gets the page, who gets 403, who is sent to log in.
+
+A new URL pattern without a line in EXPECTED makes ``test_every_url_is_in_the_matrix``
+fail, so no page can ship without its permission decision.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import ROLE_FIXTURES
+
+EVERYONE = set(ROLE_FIXTURES)
+PUBLIC = "public"
+
+# url name -> roles that get the page on GET (others logged in: 403).
+EXPECTED: dict[str, set[str] | str] = {
+    "health": PUBLIC,
+    "login": PUBLIC,
+    "set_language": PUBLIC,  # POST only; tested separately
+    "logout": EVERYONE,
+    "home": EVERYONE - {"no_role"},  # redirects to the role's start page
+    "complaints:intake": {"clerk", "duty_officer", "supervisor", "manager"},
+    "complaints:queue": {"dept_head", "manager"},
+    "repairs:mine": {"dept_head", "technician", "manager"},
+    "reports:overview": {"supervisor", "director", "gm", "manager"},
+}
+
+
+def _names(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            yield from _names(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield prefix + p.name
+
+
+def test_every_url_is_in_the_matrix():
+    assert set(_names(get_resolver().url_patterns)) == set(EXPECTED)
+
+
+PROTECTED = [name for name, who in EXPECTED.items() if who != PUBLIC]
+
+
+@pytest.mark.parametrize("url_name", PROTECTED)
+def test_anonymous_is_sent_to_login(client, db, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", ROLE_FIXTURES)
+@pytest.mark.parametrize("url_name", PROTECTED)
+def test_role_gets_exactly_its_pages(client, user_of, role, url_name):
+    client.force_login(user_of(role))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(url_name))
+    if role in EXPECTED[url_name]:
+        assert response.status_code in (200, 302), response.status_code
+        if response.status_code == 302:
+            assert not response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == 403
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == [], "a GET must never change state"
+
+
+@pytest.mark.parametrize(
+    ("role", "start"),
+    [
+        ("clerk", "complaints:intake"),
+        ("duty_officer", "complaints:intake"),
+        ("dept_head", "complaints:queue"),
+        ("technician", "repairs:mine"),
+        ("supervisor", "reports:overview"),
+        ("director", "reports:overview"),
+        ("gm", "reports:overview"),
+        ("manager", "complaints:intake"),
+    ],
+)
+def test_home_sends_each_role_to_its_start_page(client, user_of, role, start):
+    client.force_login(user_of(role))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(start)
+
+
+def test_user_without_role_is_told_so(client, no_role):
+    client.force_login(no_role)
+    response = client.get(reverse("home"))
+    assert response.status_code == 403
+    assert "staff/no_role.html" in [t.name for t in response.templates]
+
+
+@pytest.mark.parametrize("url_name", [n for n in PROTECTED if n != "logout"])
+def test_post_to_a_get_page_is_refused(client, manager, url_name):
+    client.force_login(manager)
+    response = client.post(reverse(url_name))
+    assert response.status_code in (403, 405)
+
+
+def test_overview_lists_only_the_users_estates(client, supervisor, gm, ch, jr):
+    client.force_login(supervisor)
+    body = client.get(reverse("reports:overview")).content.decode()
+    assert ch.name in body and jr.name not in body
+    client.force_login(gm)
+    body = client.get(reverse("reports:overview")).content.decode()
+    assert ch.name in body and jr.name in body
