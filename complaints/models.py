@@ -1,1 +1,369 @@
-# Models arrive with the complaints feature.
+"""Complaints (《住户投诉意见表》) and their handling log (《投诉处置记录表》)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils.translation import gettext_lazy as _
+
+from staff.models import Department, Estate, Unit
+
+
+class Channel(models.TextChoices):
+    VISIT = "visit", _("Visit (来访)")
+    PHONE = "phone", _("Phone (来电)")
+    LETTER = "letter", _("Letter (来函)")
+    SUGGESTION_BOX = "suggestion_box", _("Suggestion box (投诉箱)")
+    STAFF = "staff", _("Passed on by staff (员工转达)")
+
+
+class Category(models.TextChoices):
+    ENGINEERING = "engineering", _("Engineering (工程)")
+    MECHANICAL_ELECTRICAL = "mechanical_electrical", _("M&E (机电)")
+    FEES = "fees", _("Fees (收费)")
+    CLEANING = "cleaning", _("Cleaning (保洁)")
+    LANDSCAPING = "landscaping", _("Landscaping (绿化)")
+    PEST_CONTROL = "pest_control", _("Pest control (消杀)")
+    SECURITY = "security", _("Security (保安)")
+    PARKING = "parking", _("Parking (停车)")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service (客服)")
+
+
+class Grade(models.TextChoices):
+    MINOR = "minor", _("Minor (轻微)")
+    IMPORTANT = "important", _("Important (重要)")
+    MAJOR = "major", _("Major (重大)")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received (已受理)")
+    ROUTED = "routed", _("Routed (已派单)")
+    SIGNED = "signed", _("Signed for (已签收)")
+    HANDLED = "handled", _("Handled (已处理)")
+    INFORMED = "informed", _("Resident informed (已回复)")
+    CLOSED = "closed", _("Closed (已关闭)")
+    REOPENED = "reopened", _("Reopened (重新打开)")
+
+
+# The allowed moves of the state machine; services refuse anything else.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.RECEIVED: {Status.ROUTED, Status.CLOSED},
+    Status.ROUTED: {Status.ROUTED, Status.SIGNED},
+    Status.SIGNED: {Status.ROUTED, Status.HANDLED},
+    Status.HANDLED: {Status.INFORMED},
+    Status.INFORMED: {Status.CLOSED},
+    Status.CLOSED: {Status.REOPENED},
+    Status.REOPENED: {Status.ROUTED, Status.CLOSED},
+}
+OPEN_STATUSES = [s for s in Status if s != Status.CLOSED]
+
+
+class Closure(models.TextChoices):
+    HANDLED = "handled", _("Handled and resident informed")
+    ON_THE_SPOT = "on_the_spot", _("Resolved on the spot (当场解决)")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope, explained (非公司职责范围)")
+
+
+class ComplaintCounter(models.Model):
+    """Last number given per estate and month: TS-202611-0007."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.CASCADE)
+    month = models.CharField(max_length=6)  # YYYYMM
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "month"], name="complaint_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id}/{self.month}: {self.last}"
+
+
+class SearchBigrams(Func):
+    """complaint_search_bigrams(description, demand, location): see migration 0001."""
+
+    function = "complaint_search_bigrams"
+    output_field = ArrayField(models.TextField())
+
+
+class Complaint(models.Model):
+    estate = models.ForeignKey(
+        Estate, verbose_name=_("estate"), on_delete=models.PROTECT, related_name="complaints"
+    )
+    number = models.CharField(_("number"), max_length=20, editable=False)
+
+    # Intake (《住户投诉意见表》)
+    received_at = models.DateTimeField(_("received at"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel)
+    incident_at = models.DateTimeField(_("incident time"), null=True, blank=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
+    location = models.CharField(
+        _("place"), max_length=200, blank=True, help_text=_("A common area, or details.")
+    )
+    target_department = models.ForeignKey(
+        Department,
+        verbose_name=_("department complained about (被投诉部门)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    target_staff = models.CharField(
+        _("person complained about (被投诉人)"), max_length=50, blank=True
+    )
+    description = models.TextField(_("what happened"))
+    demand = models.TextField(_("resident's demand (住户的要求)"), blank=True)
+    requested_deadline = models.DateField(
+        _("deadline the resident asks for"), null=True, blank=True
+    )
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    resident_name = models.CharField(_("resident's name"), max_length=50, blank=True)
+    resident_phone = models.CharField(_("resident's phone"), max_length=20, blank=True)
+    category = models.CharField(_("category"), max_length=32, choices=Category)
+    grade = models.CharField(_("grade"), max_length=12, choices=Grade)
+    in_scope = models.BooleanField(_("within the company's scope"), default=True)
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeat of (二次投诉)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repeats",
+    )
+
+    # Where it stands
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.RECEIVED)
+    closure = models.CharField(_("closure"), max_length=16, choices=Closure, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("responsible department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
+    routed_at = models.DateTimeField(_("routed at"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handling_note = models.TextField(_("handling and result"), blank=True)
+    informed_at = models.DateTimeField(_("resident informed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    escalated_to = models.CharField(_("escalated to"), max_length=32, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+
+    # Deadlines (complaints.policy computes them)
+    route_due = models.DateTimeField(_("route by"), null=True, blank=True)
+    escalate_due = models.DateTimeField(_("escalate by"), null=True, blank=True)
+    answer_due = models.DateTimeField(_("answer the resident by"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    upgrade_due = models.DateTimeField(_("becomes major at"), null=True, blank=True)
+    inform_due = models.DateTimeField(_("inform the resident by"), null=True, blank=True)
+    # The nearest deadline still to meet: queues sort on it.
+    next_due = models.DateTimeField(_("next deadline"), null=True, blank=True)
+
+    search_bigrams = models.GeneratedField(
+        expression=SearchBigrams(F("description"), F("demand"), F("location")),
+        output_field=ArrayField(models.TextField()),
+        db_persist=True,
+    )
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "number"], name="complaint_number_unique"),
+            models.CheckConstraint(
+                condition=Q(anonymous=True) | ~Q(resident_name="") | ~Q(resident_phone=""),
+                name="complaint_resident_or_anonymous",
+            ),
+        ]
+        indexes = [
+            # Estate lists, newest first (supervisor list, search recheck order).
+            models.Index(fields=["estate", "-received_at"], name="complaint_estate_recv_idx"),
+            # Department queue: open complaints by nearest deadline.
+            models.Index(
+                fields=["department", "next_due"],
+                name="complaint_dept_queue_idx",
+                condition=~Q(status="closed"),
+            ),
+            # Open complaints of an estate by nearest deadline (overview, overdue filter).
+            models.Index(
+                fields=["estate", "next_due"],
+                name="complaint_estate_open_idx",
+                condition=~Q(status="closed"),
+            ),
+            models.Index(fields=["unit", "-received_at"], name="complaint_unit_idx"),
+            models.Index(fields=["resident_phone"], name="complaint_phone_idx"),
+            models.Index(fields=["resident_name"], name="complaint_name_idx"),
+            models.Index(fields=["number"], name="complaint_number_idx"),
+            GinIndex(fields=["search_bigrams"], name="complaint_bigrams_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.repeat_of_id is not None
+
+
+class EventKind(models.TextChoices):
+    RECEIVED = "received", _("Received (受理)")
+    GRADED = "graded", _("Graded (定级)")
+    REGRADED = "regraded", _("Regraded (重新定级)")
+    ROUTED = "routed", _("Routed (派单)")
+    SIGNED = "signed", _("Signed for (签收)")
+    ESCALATED = "escalated", _("Escalated (上报)")
+    EXTENSION_REQUESTED = "extension_requested", _("Extension requested (申请延期)")
+    EXTENSION_APPROVED = "extension_approved", _("Extension approved (批准延期)")
+    EXTENSION_REFUSED = "extension_refused", _("Extension refused (不批准延期)")
+    HANDLED = "handled", _("Handled (处理)")
+    INFORMED = "informed", _("Resident informed (回复住户)")
+    CLOSED = "closed", _("Closed (关闭)")
+    REOPENED = "reopened", _("Reopened (重新打开)")
+    NOTE = "note", _("Note (备注)")
+
+
+class ComplaintEvent(models.Model):
+    """One line of the handling log (《投诉处置记录表》). Append-only: a database
+    trigger refuses UPDATE and DELETE (migration 0002)."""
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("event"), max_length=24, choices=EventKind)
+    at = models.DateTimeField(_("when"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("handling log entry")
+        verbose_name_plural = _("handling log (投诉处置记录表)")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["complaint", "at"], name="event_complaint_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("The handling log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("The handling log is append-only.")
+
+
+class Extension(models.Model):
+    """A department's request for more time (001 §4.3), and the approver's decision."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Pending (待批)")
+        APPROVED = "approved", _("Approved (批准)")
+        REFUSED = "refused", _("Refused (不批准)")
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="extensions"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    reason = models.TextField(_("reason"))
+    interim_measure = models.TextField(_("interim measure"))
+    new_deadline = models.DateTimeField(_("new deadline"))
+    approver_role = models.CharField(_("to be approved by"), max_length=32)
+    decision = models.CharField(
+        _("decision"), max_length=12, choices=Decision, default=Decision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        constraints = [
+            # One open request at a time per complaint.
+            models.UniqueConstraint(
+                fields=["complaint"],
+                condition=Q(decision="pending"),
+                name="extension_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} → {self.new_deadline:%Y-%m-%d} ({self.decision})"
+
+
+class ClockRule(models.Model):
+    """One clock of SPEC §3, editable by managers in the admin without a deploy.
+
+    complaints.policy reads these rows; the defaults below are the seeds' numbers and
+    are loaded by migration 0003.
+    """
+
+    class Clock(models.TextChoices):
+        ROUTE = "route", _("Route to the department (派单)")
+        ESCALATE_IMPORTANT = (
+            "escalate_important",
+            _("Pass an important complaint to the office director"),
+        )
+        ESCALATE_MAJOR = "escalate_major", _("Pass a major complaint to the general manager")
+        RESOLVE_MINOR = "resolve_minor", _("Resolve a minor complaint")
+        RESOLVE_IMPORTANT = "resolve_important", _("Resolve an important complaint")
+        ANSWER_MAJOR = "answer_major", _("Give a clear answer on a major complaint")
+        RESOLVE_MAJOR = "resolve_major", _("Resolve a major complaint")
+        UPGRADE = "upgrade", _("Unresolved complaint becomes major")
+        INFORM = "inform", _("Tell the resident the result after handling")
+
+    class Unit(models.TextChoices):
+        MINUTES = "minutes", _("minutes")
+        HOURS = "hours", _("hours")
+        DAYS = "days", _("calendar days")
+        SAME_DAY = "same_day", _("same day (by 24:00)")
+
+    clock = models.CharField(_("clock"), max_length=24, choices=Clock, unique=True)
+    amount = models.PositiveIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=12, choices=Unit)
+    source = models.CharField(_("source in the manuals"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("clock rule")
+        verbose_name_plural = _("clock rules")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_clock_display()}: {self.amount} {self.get_unit_display()}"

@@ -6,4 +6,9 @@ app_name = "complaints"
 urlpatterns = [
     path("intake/", views.intake, name="intake"),
     path("queue/", views.queue, name="queue"),
+    path("", views.complaint_list, name="list"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/print/", views.print_form, name="print"),
+    path("<int:pk>/<slug:action>/", views.act, name="act"),
+    path("extensions/<int:pk>/decide/", views.decide_extension, name="decide_extension"),
 ]

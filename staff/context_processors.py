@@ -8,6 +8,11 @@ from .roles import USE_DEPARTMENT_QUEUE, USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIE
 NAV_ITEMS = [
     (USE_INTAKE_DESK, "complaints:intake", _("Intake desk")),
     (USE_DEPARTMENT_QUEUE, "complaints:queue", _("Department queue")),
+    (
+        (USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW, USE_DEPARTMENT_QUEUE),
+        "complaints:list",
+        _("Complaints"),
+    ),
     (USE_REPAIR_ORDERS, "repairs:mine", _("Repair orders")),
     (VIEW_ESTATE_OVERVIEW, "reports:overview", _("Estate overview")),
 ]
@@ -19,7 +24,7 @@ def navigation(request):
         return {"nav_items": [], "staff_profile": None}
     items = [
         {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
-        for cap, name, label in NAV_ITEMS
-        if has_capability(user, cap)
+        for caps, name, label in NAV_ITEMS
+        if any(has_capability(user, c) for c in (caps if isinstance(caps, tuple) else (caps,)))
     ]
     return {"nav_items": items, "staff_profile": profile_of(user)}

@@ -27,6 +27,10 @@ USE_DEPARTMENT_QUEUE = "use_department_queue"
 USE_REPAIR_ORDERS = "use_repair_orders"
 VIEW_ESTATE_OVERVIEW = "view_estate_overview"
 VIEW_ALL_ESTATES = "view_all_estates"
+HANDLE_COMPLAINTS = "handle_complaints"
+REGRADE_COMPLAINTS = "regrade_complaints"
+APPROVE_MINOR_EXTENSIONS = "approve_minor_extensions"
+APPROVE_IMPORTANT_EXTENSIONS = "approve_important_extensions"
 
 CAPABILITIES = [
     (USE_INTAKE_DESK, "Can log residents' complaints at the intake desk"),
@@ -34,16 +38,25 @@ CAPABILITIES = [
     (USE_REPAIR_ORDERS, "Can take and record repair orders"),
     (VIEW_ESTATE_OVERVIEW, "Can watch the estate overview"),
     (VIEW_ALL_ESTATES, "Can see every estate of the company"),
+    (HANDLE_COMPLAINTS, "Can sign for, handle and ask extensions of the department's complaints"),
+    (REGRADE_COMPLAINTS, "Can regrade and escalate complaints"),
+    (APPROVE_MINOR_EXTENSIONS, "Can approve extensions of minor complaints"),
+    (APPROVE_IMPORTANT_EXTENSIONS, "Can approve extensions of important and major complaints"),
 ]
 
 ROLE_CAPABILITIES: dict[str, set[str]] = {
     Role.CLERK: {USE_INTAKE_DESK},
     Role.DUTY_OFFICER: {USE_INTAKE_DESK},
-    Role.DEPARTMENT_HEAD: {USE_DEPARTMENT_QUEUE, USE_REPAIR_ORDERS},
+    Role.DEPARTMENT_HEAD: {USE_DEPARTMENT_QUEUE, USE_REPAIR_ORDERS, HANDLE_COMPLAINTS},
     Role.TECHNICIAN: {USE_REPAIR_ORDERS},
-    Role.SUPERVISOR: {USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW},
-    Role.OFFICE_DIRECTOR: {VIEW_ESTATE_OVERVIEW},
-    Role.GENERAL_MANAGER: {VIEW_ESTATE_OVERVIEW, VIEW_ALL_ESTATES},
+    Role.SUPERVISOR: {USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW, REGRADE_COMPLAINTS},
+    Role.OFFICE_DIRECTOR: {VIEW_ESTATE_OVERVIEW, REGRADE_COMPLAINTS, APPROVE_MINOR_EXTENSIONS},
+    Role.GENERAL_MANAGER: {
+        VIEW_ESTATE_OVERVIEW,
+        VIEW_ALL_ESTATES,
+        REGRADE_COMPLAINTS,
+        APPROVE_IMPORTANT_EXTENSIONS,
+    },
 }
 
 # Roles whose work belongs to one department of one estate.

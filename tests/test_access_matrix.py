@@ -13,6 +13,7 @@ from tests.conftest import ROLE_FIXTURES
 
 EVERYONE = set(ROLE_FIXTURES)
 PUBLIC = "public"
+POST_ONLY = "post only"
 
 # url name -> roles that get the page on GET (others logged in: 403).
 EXPECTED: dict[str, set[str] | str] = {
@@ -25,6 +26,37 @@ EXPECTED: dict[str, set[str] | str] = {
     "complaints:queue": {"dept_head", "manager"},
     "repairs:mine": {"dept_head", "technician", "manager"},
     "reports:overview": {"supervisor", "director", "gm", "manager"},
+    # Complaint pages: every role that works complaints; rows are scoped further
+    # (tests/test_complaint_access.py checks estates and departments).
+    "complaints:list": {
+        "clerk",
+        "duty_officer",
+        "dept_head",
+        "supervisor",
+        "director",
+        "gm",
+        "manager",
+    },
+    "complaints:detail": {
+        "clerk",
+        "duty_officer",
+        "dept_head",
+        "supervisor",
+        "director",
+        "gm",
+        "manager",
+    },
+    "complaints:print": {
+        "clerk",
+        "duty_officer",
+        "dept_head",
+        "supervisor",
+        "director",
+        "gm",
+        "manager",
+    },
+    "complaints:act": POST_ONLY,
+    "complaints:decide_extension": POST_ONLY,
 }
 
 
@@ -43,22 +75,47 @@ def test_every_url_is_in_the_matrix():
     assert set(_names(get_resolver().url_patterns)) == set(EXPECTED)
 
 
-PROTECTED = [name for name, who in EXPECTED.items() if who != PUBLIC]
+PROTECTED = [name for name, who in EXPECTED.items() if who not in (PUBLIC, POST_ONLY)]
+POSTS = [name for name, who in EXPECTED.items() if who == POST_ONLY]
 
 
-@pytest.mark.parametrize("url_name", PROTECTED)
-def test_anonymous_is_sent_to_login(client, db, url_name):
-    response = client.get(reverse(url_name))
+@pytest.fixture
+def url_for(request):
+    """reverse() with a real complaint (routed to the engineering department) where needed."""
+
+    def _url(name):
+        if name in ("complaints:detail", "complaints:print"):
+            return reverse(name, args=[request.getfixturevalue("routed_complaint").pk])
+        if name == "complaints:act":
+            return reverse(name, args=[request.getfixturevalue("routed_complaint").pk, "note"])
+        if name == "complaints:decide_extension":
+            return reverse(name, args=[1])
+        return reverse(name)
+
+    return _url
+
+
+@pytest.fixture
+def routed_complaint(clerk, dept_head):
+    from tests.factories.complaints import advance, make_complaint
+
+    return advance(make_complaint(clerk=clerk), to="routed", clerk=clerk, head=dept_head)
+
+
+@pytest.mark.parametrize("url_name", PROTECTED + POSTS)
+def test_anonymous_is_sent_to_login(client, db, url_for, url_name):
+    response = client.get(url_for(url_name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("role", ROLE_FIXTURES)
 @pytest.mark.parametrize("url_name", PROTECTED)
-def test_role_gets_exactly_its_pages(client, user_of, role, url_name):
+def test_role_gets_exactly_its_pages(client, ch, user_of, url_for, role, url_name):
+    url = url_for(url_name)
     client.force_login(user_of(role))
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse(url_name))
+        response = client.get(url)
     if role in EXPECTED[url_name]:
         assert response.status_code in (200, 302), response.status_code
         if response.status_code == 302:
@@ -101,10 +158,19 @@ def test_user_without_role_is_told_so(client, no_role):
 
 
 @pytest.mark.parametrize("url_name", [n for n in PROTECTED if n != "logout"])
-def test_post_to_a_get_page_is_refused(client, manager, url_name):
+def test_post_to_a_get_page_is_refused(client, manager, url_for, url_name):
+    url = url_for(url_name)
     client.force_login(manager)
-    response = client.post(reverse(url_name))
+    response = client.post(url)
     assert response.status_code in (403, 405)
+
+
+@pytest.mark.parametrize("role", ROLE_FIXTURES)
+@pytest.mark.parametrize("url_name", POSTS)
+def test_post_only_urls_refuse_get(client, user_of, url_for, role, url_name):
+    url = url_for(url_name)
+    client.force_login(user_of(role))
+    assert client.get(url).status_code == 405
 
 
 def test_overview_lists_only_the_users_estates(client, supervisor, gm, ch, jr):

@@ -33,7 +33,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
     estate = factory.SubFactory(EstateFactory)
     kind = Department.Kind.ENGINEERING
-    name = factory.LazyAttribute(lambda o: Department.Kind(o.kind).label)
+    name = factory.LazyAttribute(lambda o: str(Department.Kind(o.kind).label))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
