@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from staff.models import Department
+from staff.models import Department, Estate
 from staff.validators import normalize_phone, validate_phone
 
 from .models import Category, Channel, Complaint, Grade, Status
@@ -183,6 +183,9 @@ class ComplaintFilterForm(forms.Form):
             attrs={"placeholder": _("Number, room, name, phone or words (e.g. 漏水)")}
         ),
     )
+    estate = forms.ModelChoiceField(
+        label=_("Estate"), required=False, queryset=Estate.objects.none()
+    )
     grade = forms.ChoiceField(label=_("Grade"), required=False, choices=[("", "—"), *Grade.choices])
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", "—"), *Status.choices]
@@ -199,6 +202,7 @@ class ComplaintFilterForm(forms.Form):
 
     def __init__(self, *args, estates, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["estate"].queryset = estates
         self.fields["department"].queryset = (
             Department.objects.filter(estate__in=estates)
             .select_related("estate")

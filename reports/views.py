@@ -5,9 +5,14 @@ from django.views.decorators.http import require_GET
 from staff.access import capability_required, estates_for
 from staff.roles import VIEW_ESTATE_OVERVIEW
 
+from .selectors import estate_overview
+
 
 @require_GET
 @capability_required(VIEW_ESTATE_OVERVIEW)
 def overview(request: HttpRequest) -> HttpResponse:
-    estates = estates_for(request.user).select_related("company").order_by("code")
+    estates = list(estates_for(request.user).select_related("company").order_by("code"))
+    figures = estate_overview(request.user)
+    for estate in estates:
+        estate.figures = figures.get(estate.pk, {})
     return render(request, "reports/overview.html", {"estates": estates})

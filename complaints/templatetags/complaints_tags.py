@@ -28,7 +28,7 @@ def due_badge(due, now=None, done=None):
     if due is None:
         return {"show": False}
     if done:
-        return {"show": True, "due": due, "css": "text-bg-light", "label": _("met")}
+        return {"show": True, "due": due, "css": "text-bg-success", "label": _("met"), "done": True}
     state = due_state(due, now)
     css = {"overdue": "text-bg-danger", "soon": "text-bg-warning"}.get(state, "text-bg-light")
     label = {"overdue": _("overdue"), "soon": _("due soon")}.get(state, "")
