@@ -38,6 +38,7 @@ preflight: install
 run: preflight
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo_complaints
 	@echo ""
 	@echo "  Service desk:  http://$(HOST):$(PORT)/      admin: http://$(HOST):$(PORT)/admin/"
 	@echo "  Demo logins (password demo-pass-2026 for all):"
