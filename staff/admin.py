@@ -6,20 +6,75 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import calendar as business_calendar
 from .forms import UnitImportForm
-from .models import Company, Department, Estate, Heartbeat, Resident, StaffProfile, Unit
+from .models import (
+    BusinessCalendar,
+    CalendarDay,
+    Company,
+    Department,
+    Estate,
+    Heartbeat,
+    Resident,
+    StaffProfile,
+    Unit,
+)
 from .services import staff_profile_set_role_group, unit_import
 
 User = get_user_model()
+
+
+class BusinessCalendarInline(admin.StackedInline):
+    model = BusinessCalendar
+    can_delete = False
 
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
+    inlines = [BusinessCalendarInline]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Holidays and make-up working days. The changelist warns while next year is
+    unknown: its clocks then count weekends only."""
+
+    list_display = ["date", "kind", "name", "company"]
+    list_filter = ["company", "kind", ("date", admin.DateFieldListFilter)]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+    actions = ["load_from_package"]
+
+    def changelist_view(self, request, extra_context=None):
+        next_year = timezone.localdate().year + 1
+        for company in Company.objects.all():
+            if not business_calendar.year_is_known(company, next_year):
+                self.message_user(
+                    request,
+                    _(
+                        "%(company)s: no holidays or make-up working days for %(year)d yet. "
+                        "Until they are entered, clocks in working days count Monday to "
+                        "Friday only in %(year)d."
+                    )
+                    % {"company": company, "year": next_year},
+                    messages.WARNING,
+                )
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=gettext_lazy("Load this and next year from chinese-calendar"))
+    def load_from_package(self, request, queryset):
+        year = timezone.localdate().year
+        companies = {d.company for d in queryset.select_related("company")} or set(
+            Company.objects.all()
+        )
+        added = sum(business_calendar.seed_year(c, y) for c in companies for y in (year, year + 1))
+        self.message_user(request, _("%(n)d days added.") % {"n": added}, messages.SUCCESS)
 
 
 class DepartmentInline(admin.TabularInline):

@@ -206,3 +206,47 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class BusinessCalendar(models.Model):
+    """A company's working hours. Days off and make-up working days are CalendarDay rows."""
+
+    company = models.OneToOneField(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="calendar"
+    )
+    work_start = models.TimeField(_("working hours start"), default="08:30")
+    work_end = models.TimeField(_("working hours end"), default="17:30")
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.work_start:%H:%M}–{self.work_end:%H:%M}"
+
+
+class CalendarDay(models.Model):
+    """A day that differs from the weekly rule: a public holiday on a weekday, or a
+    make-up working day (调休) on a weekend."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday (法定节假日)")
+        WORKDAY = "workday", _("Make-up working day (调休上班)")
+
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="calendar_days"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday or make-up working day")
+        verbose_name_plural = _("holidays and make-up working days")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "date"], name="calendar_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"
