@@ -16,6 +16,9 @@ urlpatterns = [
     path("accounts/logout/", staff_views.logout_view, name="logout"),
     # The language switch is offered on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("inbox/", staff_views.inbox, name="inbox"),
+    path("inbox/read/", staff_views.inbox_read, name="inbox_read_all"),
+    path("inbox/<int:pk>/read/", staff_views.inbox_read, name="inbox_read"),
     path("complaints/", include("complaints.urls")),
     path("repairs/", include("repairs.urls")),
     path("callbacks/", include("callbacks.urls")),

@@ -2,6 +2,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .access import has_capability, profile_of
+from .models import Notification
 from .roles import USE_DEPARTMENT_QUEUE, USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIEW_ESTATE_OVERVIEW
 
 # (capability, url name, label) in the order they appear in the navigation.
@@ -27,4 +28,11 @@ def navigation(request):
         for caps, name, label in NAV_ITEMS
         if any(has_capability(user, c) for c in (caps if isinstance(caps, tuple) else (caps,)))
     ]
-    return {"nav_items": items, "staff_profile": profile_of(user)}
+    return {
+        "nav_items": items,
+        "staff_profile": profile_of(user),
+        # Served by the partial index notification_unread_idx.
+        "unread_count": lambda: Notification.objects.filter(
+            recipient=user, read_at__isnull=True
+        ).count(),
+    }

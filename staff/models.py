@@ -37,6 +37,12 @@ class Estate(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.RESIDENTIAL)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    wecom_webhook = models.URLField(
+        _("WeCom group robot webhook (企业微信群机器人)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Alerts of this estate are also posted to this group. Empty: off."),
+    )
 
     class Meta:
         verbose_name = _("estate")
@@ -250,3 +256,86 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class Notification(models.Model):
+    """One message in a user's in-app inbox. ``key`` names what caused it (for example
+    ``complaint:42:route:overdue:<due>``): the pair (recipient, key) is unique, so the
+    same alert can never reach the same person twice, whoever runs the sweep."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    key = models.CharField(_("cause"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once")
+        ]
+        indexes = [
+            # The unread count in the navigation.
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Delivery(models.Model):
+    """One message to send outside the app (email, WeCom), sent by its own retried task.
+
+    ``key`` (cause + channel + target) is unique, so a delivery is created once; the
+    task claims it with a conditional update before sending."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        WECOM = "wecom", _("WeCom group robot")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(_("key"), max_length=300, unique=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    target = models.CharField(_("to"), max_length=300)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        indexes = [
+            # The delivery sweep: what is due to be (re)tried.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(state__in=["pending", "sending"]),
+                name="delivery_unsent_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.target}: {self.subject}"

@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .access import has_capability
-from .models import Heartbeat
+from .models import Heartbeat, Notification
+from .notify import inbox_mark_read
 from .roles import USE_DEPARTMENT_QUEUE, USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIEW_ESTATE_OVERVIEW
 
 
@@ -102,3 +103,20 @@ def health(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    notifications = list(
+        Notification.objects.filter(recipient=request.user).order_by("-created_at")[:100]
+    )
+    return render(request, "staff/inbox.html", {"notifications": notifications})
+
+
+@require_POST
+def inbox_read(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    inbox_mark_read(user=request.user, notification_id=pk)
+    target = request.POST.get("next", "")
+    if pk is not None and target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("inbox")

@@ -55,6 +55,9 @@ EXPECTED: dict[str, set[str] | str] = {
         "gm",
         "manager",
     },
+    "inbox": EVERYONE,
+    "inbox_read_all": POST_ONLY,
+    "inbox_read": POST_ONLY,
     "complaints:act": POST_ONLY,
     "complaints:decide_extension": POST_ONLY,
 }
@@ -88,7 +91,7 @@ def url_for(request):
             return reverse(name, args=[request.getfixturevalue("routed_complaint").pk])
         if name == "complaints:act":
             return reverse(name, args=[request.getfixturevalue("routed_complaint").pk, "note"])
-        if name == "complaints:decide_extension":
+        if name in ("complaints:decide_extension", "inbox_read"):
             return reverse(name, args=[1])
         return reverse(name)
 
