@@ -66,6 +66,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 checks: install
+	@$(MANAGE) preflight
 	$(MANAGE) makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_DEBUG=false \
 	DJANGO_SECRET_KEY=ci-only-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n') \

@@ -178,6 +178,9 @@ class Complaint(models.Model):
     inform_due = models.DateTimeField(_("inform the resident by"), null=True, blank=True)
     # The nearest deadline still to meet: queues sort on it.
     next_due = models.DateTimeField(_("next deadline"), null=True, blank=True)
+    # When the deadline sweep must next look at this complaint (its earliest alarm not
+    # yet fired); NULL when nothing is pending. complaints.deadlines keeps it.
+    sweep_at = models.DateTimeField(_("next alarm"), null=True, blank=True, editable=False)
 
     search_bigrams = models.GeneratedField(
         expression=SearchBigrams(F("description"), F("demand"), F("location")),
@@ -211,6 +214,12 @@ class Complaint(models.Model):
                 condition=~Q(status="closed"),
             ),
             models.Index(fields=["unit", "-received_at"], name="complaint_unit_idx"),
+            # The deadline sweep: WHERE sweep_at <= now ORDER BY sweep_at.
+            models.Index(
+                fields=["sweep_at"],
+                condition=Q(sweep_at__isnull=False),
+                name="complaint_sweep_idx",
+            ),
             models.Index(fields=["resident_phone"], name="complaint_phone_idx"),
             models.Index(fields=["resident_name"], name="complaint_name_idx"),
             models.Index(fields=["number"], name="complaint_number_idx"),
@@ -243,6 +252,7 @@ class EventKind(models.TextChoices):
     INFORMED = "informed", _("Resident informed (回复住户)")
     CLOSED = "closed", _("Closed (关闭)")
     REOPENED = "reopened", _("Reopened (重新打开)")
+    OVERDUE = "overdue", _("Overdue (超时)")
     NOTE = "note", _("Note (备注)")
 
 
@@ -348,16 +358,24 @@ class ClockRule(models.Model):
         RESOLVE_MAJOR = "resolve_major", _("Resolve a major complaint")
         UPGRADE = "upgrade", _("Unresolved complaint becomes major")
         INFORM = "inform", _("Tell the resident the result after handling")
+        REPLY_ORAL = "reply_oral", _("Reply to an oral complaint (visit, phone)")
+        REPLY_WRITTEN = "reply_written", _("Written reply to a letter or suggestion-box note")
 
     class Unit(models.TextChoices):
         MINUTES = "minutes", _("minutes")
         HOURS = "hours", _("hours")
         DAYS = "days", _("calendar days")
-        SAME_DAY = "same_day", _("same day (by 24:00)")
+        WORKING_DAYS = "working_days", _("working days")
+        SAME_DAY = "same_day", _("the same day")
 
     clock = models.CharField(_("clock"), max_length=24, choices=Clock, unique=True)
     amount = models.PositiveIntegerField(_("amount"))
     unit = models.CharField(_("unit"), max_length=12, choices=Unit)
+    remind_at_percent = models.PositiveSmallIntegerField(
+        _("reminder at % of the time"),
+        default=75,
+        help_text=_("A reminder goes out when this share of the time has passed; 0 = none."),
+    )
     source = models.CharField(_("source in the manuals"), max_length=100, blank=True)
 
     class Meta:
@@ -367,3 +385,34 @@ class ClockRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_clock_display()}: {self.amount} {self.get_unit_display()}"
+
+
+class ClockAlarm(models.Model):
+    """An alarm of a clock that has fired: a reminder, or the deadline itself (overdue
+    event, automatic escalation, upgrade to major). The unique constraint is what makes
+    the sweep act once per alarm, whatever runs it twice or at the same time. A new
+    deadline (after an extension or a regrade) is a new alarm."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Reminder")
+        DUE = "due", _("Deadline reached")
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="alarms"
+    )
+    clock = models.CharField(_("clock"), max_length=24)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    due_at = models.DateTimeField(_("deadline"))
+    fired_at = models.DateTimeField(_("fired at"))
+
+    class Meta:
+        verbose_name = _("clock alarm")
+        verbose_name_plural = _("clock alarms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "clock", "kind", "due_at"], name="clock_alarm_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.clock} {self.kind} {self.due_at:%Y-%m-%d %H:%M}"

@@ -92,7 +92,9 @@ def _search(qs: QuerySet, term: str) -> QuerySet:
         return qs.filter(number=upper)
     digits = term.replace("-", "").replace(" ", "")
     if digits.isdigit() and len(digits) >= 7:
-        return qs.filter(resident_phone__startswith=term.replace(" ", ""))
+        # Mobiles are stored as digits, landlines as 021-55551234: try both spellings.
+        typed = term.replace(" ", "")
+        return qs.filter(Q(resident_phone__startswith=digits) | Q(resident_phone__startswith=typed))
     if digits.isdigit():
         return qs.filter(unit__room=term)
     # A resident's name (2-4 characters) or words of the description.

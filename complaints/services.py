@@ -11,11 +11,14 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from staff.access import has_capability, profile_of
+from staff.calendar import Calendar
 from staff.models import Department, Estate, Unit
+from staff.notify import notify
 from staff.roles import (
     APPROVE_IMPORTANT_EXTENSIONS,
     APPROVE_MINOR_EXTENSIONS,
@@ -144,8 +147,11 @@ def next_due(c: Complaint) -> dt.datetime | None:
 
 
 def _save(c: Complaint, fields: list[str]) -> None:
+    from .deadlines import next_sweep_at
+
     c.next_due = next_due(c)
-    c.save(update_fields=[*fields, "next_due"])
+    c.sweep_at = next_sweep_at(c)
+    c.save(update_fields=[*fields, "next_due", "sweep_at"])
 
 
 def _next_number(estate: Estate, at: dt.datetime) -> str:
@@ -176,15 +182,29 @@ def find_repeat(
     return max(found, key=lambda c: c.received_at) if found else None
 
 
+def calendar_of(c: Complaint) -> Calendar:
+    return Calendar(
+        Estate.objects.filter(pk=c.estate_id).values_list("company_id", flat=True).first()
+    )
+
+
 def _apply_deadlines(c: Complaint, start: dt.datetime) -> None:
+    requested = c.requested_deadline
+    if requested is not None and requested < timezone.localdate(start):
+        requested = None  # a date already past cannot shorten a clock that starts now
     d = policy.deadlines_for(
-        received_at=start, grade=c.grade, requested_deadline=c.requested_deadline
+        received_at=start,
+        grade=c.grade,
+        channel=c.channel,
+        requested_deadline=requested,
+        calendar=calendar_of(c),
     )
     c.route_due, c.escalate_due, c.answer_due = d.route_due, d.escalate_due, d.answer_due
     c.resolve_due = d.resolve_due
     c.upgrade_due = d.upgrade_due
 
 
+ESCALATION_RANK = {"": 0, "office_director": 1, "general_manager": 2}
 DEADLINE_FIELDS = ["route_due", "escalate_due", "answer_due", "resolve_due", "upgrade_due"]
 
 
@@ -214,6 +234,8 @@ def complaint_receive(
     repeat_of: Complaint | None = None,
 ) -> Complaint:
     """Log a complaint from the 《住户投诉意见表》 (SPEC §1)."""
+    from .deadlines import next_sweep_at
+
     _require_desk(actor, estate.pk)
     now = timezone.now()
     errors: dict[str, str] = {}
@@ -268,6 +290,7 @@ def complaint_receive(
     )
     _apply_deadlines(c, now)
     c.next_due = next_due(c)
+    c.sweep_at = next_sweep_at(c)
     c.save()
     event_write(
         complaint=c,
@@ -307,10 +330,26 @@ def complaint_route(*, actor, complaint_id: int, department: Department) -> Comp
         department_id=department.pk,
         previous=previous.name if previous else None,
     )
-    from .tasks import notify_routed
-
-    transaction.on_commit(lambda: notify_routed.delay(c.pk), robust=True)
+    _routed_notice(c, department)
     return c
+
+
+def _routed_notice(c: Complaint, department: Department) -> None:
+    """Tell the head (inbox and email, queued after commit, kept in the database so a
+    broker outage only delays it)."""
+    from .deadlines import department_heads
+
+    heads = department_heads(c)
+    if not heads:
+        return
+    notify(
+        key=f"complaint:{c.pk}:routed:{c.routed_at.isoformat()}",
+        subject=_("[%(estate)s] Complaint %(n)s routed to %(d)s")
+        % {"estate": c.estate.name, "n": c.number, "d": department.name},
+        body=c.description[:500],
+        link=reverse("complaints:detail", args=[c.pk]),
+        recipients=heads,
+    )
 
 
 @transaction.atomic
@@ -376,7 +415,7 @@ def complaint_handle(*, actor, complaint_id: int, note: str) -> Complaint:
     _move(c, Status.HANDLED)
     c.handled_at = timezone.now()
     c.handling_note = note.strip()
-    c.inform_due = policy.inform_due_for(c.handled_at)
+    c.inform_due = policy.inform_due_for(c.handled_at, calendar_of(c))
     _save(c, ["status", "handled_at", "handling_note", "inform_due"])
     event_write(complaint=c, kind=EventKind.HANDLED, actor=actor, note=c.handling_note)
     return c
@@ -482,6 +521,17 @@ def complaint_inform(*, actor, complaint_id: int, method: str, note: str = "") -
 def complaint_close(*, actor, complaint_id: int) -> Complaint:
     c = _lock(complaint_id)
     _require_desk(actor, c.estate_id)
+    if c.status != Status.INFORMED:
+        # RECEIVED/REOPENED → CLOSED exists only for on-the-spot and out-of-scope closures.
+        if c.status == Status.CLOSED:
+            raise Conflict(
+                _("Complaint %(n)s is already %(s)s.")
+                % {"n": c.number, "s": c.get_status_display()}
+            )
+        raise IllegalTransition(
+            _("Complaint %(n)s is %(s)s: tell the resident the result before closing it.")
+            % {"n": c.number, "s": c.get_status_display()}
+        )
     _move(c, Status.CLOSED)
     c.closed_at = timezone.now()
     c.closure = Closure.HANDLED
@@ -546,7 +596,13 @@ def complaint_regrade(*, actor, complaint_id: int, grade: str, reason: str) -> C
     c.grade = grade
     # New clocks from the original receipt time; work already done stays done.
     _apply_deadlines(c, c.received_at)
-    _save(c, ["grade", *DEADLINE_FIELDS])
+    fields = ["grade", *DEADLINE_FIELDS]
+    needed = policy.ESCALATE_TO.get(grade, "")
+    if ESCALATION_RANK[needed] > ESCALATION_RANK[c.escalated_to]:
+        # Escalated to the director, now major: it must still reach the general manager.
+        c.escalated_to, c.escalated_at = "", None
+        fields += ["escalated_to", "escalated_at"]
+    _save(c, fields)
     event_write(
         complaint=c,
         kind=EventKind.REGRADED,

@@ -1,15 +1,12 @@
 from celery import shared_task
 
-from .notifications import routed_notice_send
+from .deadlines import deadline_sweep
 
 
-@shared_task(
-    name="complaints.tasks.notify_routed",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-    ignore_result=True,
-)
-def notify_routed(complaint_id: int) -> None:
-    """Tell the department head a complaint was routed to the department."""
-    routed_notice_send(complaint_id=complaint_id)
+@shared_task(name="complaints.tasks.sweep_deadlines", ignore_result=True)
+def sweep_deadlines() -> None:
+    """Beat wakes this every minute; the work to do is in the database.
+
+    acks_late with reject_on_worker_lost (settings): a killed worker's message is
+    delivered again, and anything it had not finished is found by the next sweep."""
+    deadline_sweep()

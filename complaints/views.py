@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +43,7 @@ from .forms import (
 from .models import Complaint, Extension, Status
 
 PAGE_SIZE = 50
+MAX_PAGE = 2000  # deeper than anyone pages; narrow the filters instead
 
 
 def _can_read(user) -> bool:
@@ -74,11 +75,21 @@ def _desk_estate(request: HttpRequest):
     if profile is not None and profile.estate_id:
         return profile.estate
     # A manager without an estate works at the estate chosen with ?estate=.
-    return (
-        get_object_or_404(estates_for(request.user), pk=request.GET.get("estate") or 0)
-        if request.GET.get("estate")
-        else estates_for(request.user).first()
-    )
+    chosen = request.GET.get("estate", "")
+    if chosen:
+        if not chosen.isdigit():
+            raise Http404
+        return get_object_or_404(estates_for(request.user), pk=chosen)
+    return estates_for(request.user).first()
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """Service errors keyed by a form field go beside it; others on top of the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,7 +122,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 **{f: data[f] for f in IntakeForm.Meta.fields},
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            _add_service_errors(form, exc)
         except services.ComplaintError as exc:
             form.add_error(None, str(exc))
         else:
@@ -121,7 +132,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 % {"n": complaint.number, "s": complaint.get_status_display()},
             )
             return redirect("complaints:detail", pk=complaint.pk)
-    term = request.GET.get("q", "")
+    term = request.GET.get("q", "").replace("\x00", "")[:50]
     phone = (form["resident_phone"].value() or "").strip() if form.is_bound else ""
     context = {
         "form": form,
@@ -166,9 +177,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     estates = estates_for(request.user)
     form = ComplaintFilterForm(request.GET or None, estates=estates)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = max(
-        int(request.GET.get("page", "1") or 1) if request.GET.get("page", "1").isdigit() else 1, 1
-    )
+    raw_page = request.GET.get("page", "1")
+    page = min(max(int(raw_page), 1), MAX_PAGE) if raw_page.isdigit() and len(raw_page) < 7 else 1
     qs = selectors.complaint_list(request.user, filters=filters)
     rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     query = request.GET.copy()

@@ -189,12 +189,26 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# The beat schedule lives in code; the clock rules themselves are data.
+# The beat schedule lives in code; the clock rules themselves are data. Run exactly
+# one beat process (never `worker -B` in production); a second one by mistake only
+# wakes the same sweep, which acts once per alarm.
+DEADLINE_SWEEP_SECONDS = env.int("DEADLINE_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
+    "deadline-sweep": {
+        "task": "complaints.tasks.sweep_deadlines",
+        "schedule": float(DEADLINE_SWEEP_SECONDS),
+        "options": {"expires": DEADLINE_SWEEP_SECONDS},
+    },
+    "requeue-deliveries": {
+        "task": "staff.tasks.requeue_deliveries",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     "heartbeat": {
         "task": "staff.tasks.record_heartbeat",
         "schedule": 60.0,
         "args": ("beat",),
+        "options": {"expires": 60},
     },
 }
 

@@ -1,0 +1,81 @@
+"""Start real Celery processes (worker, beat) against the test database and broker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def celery_env(**extra: str) -> dict[str, str]:
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or 'localhost'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}",
+        "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **extra,
+    }
+
+
+def flush_broker() -> None:
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+
+
+def start(kind: str, **env: str) -> subprocess.Popen:
+    if kind == "worker":
+        args = [
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    else:
+        schedule = Path(tempfile.mkdtemp()) / "beat-schedule"
+        args = ["beat", "--loglevel=WARNING", f"--schedule={schedule}"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", *args],
+        cwd=ROOT,
+        env=celery_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_for(condition, *, timeout: float = 60, procs=(), what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        for proc in procs:
+            if proc.poll() is not None:
+                output = proc.stdout.read().decode(errors="replace")
+                raise AssertionError(f"a Celery process exited early:\n{output}")
+        time.sleep(0.1)
+    logs = []
+    for proc in procs:
+        stop(proc)
+        logs.append(proc.stdout.read().decode(errors="replace")[-3000:])
+    raise AssertionError(f"timed out waiting for {what}:\n" + "\n---\n".join(logs))
