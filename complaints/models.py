@@ -337,6 +337,12 @@ class Extension(models.Model):
     def __str__(self) -> str:
         return f"{self.complaint_id} → {self.new_deadline:%Y-%m-%d} ({self.decision})"
 
+    @property
+    def approver_label(self) -> str:
+        from staff.roles import Role
+
+        return Role(self.approver_role).label if self.approver_role in Role.values else ""
+
 
 class ClockRule(models.Model):
     """One clock of SPEC §3, editable by managers in the admin without a deploy.
@@ -372,7 +378,7 @@ class ClockRule(models.Model):
     amount = models.PositiveIntegerField(_("amount"))
     unit = models.CharField(_("unit"), max_length=12, choices=Unit)
     remind_at_percent = models.PositiveSmallIntegerField(
-        _("reminder at % of the time"),
+        _("reminder, percent of the time"),
         default=75,
         help_text=_("A reminder goes out when this share of the time has passed; 0 = none."),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,23 +48,36 @@ def get_complaint_for_user(user, pk: int) -> Complaint:
 LIST_COLUMNS = ("estate", "department", "unit")
 
 
+def with_pending_extension(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """Rows carry ``pending_extensions`` (one more query per page), so lists can say who
+    must approve."""
+    return qs.prefetch_related(
+        Prefetch(
+            "extensions",
+            queryset=Extension.objects.filter(decision=Extension.Decision.PENDING),
+            to_attr="pending_extensions",
+        )
+    )
+
+
 def queue_for(user) -> QuerySet[Complaint]:
-    """The department's open complaints, nearest deadline first (index complaint_dept_queue_idx)."""
+    """The department's open complaints, nearest deadline first (complaint_dept_queue_idx)."""
     profile = profile_of(user)
     if profile is None or profile.department_id is None:
         return Complaint.objects.none()
-    return (
+    qs = (
         complaints_for(user)
         .filter(department_id=profile.department_id)
         .exclude(status=Status.CLOSED)
         .select_related(*LIST_COLUMNS)
         .order_by("next_due", "id")
     )
+    return with_pending_extension(qs)
 
 
 def complaint_list(user, *, filters: dict) -> QuerySet[Complaint]:
     """The supervisor's list and the search: every filter on top of the scoping query."""
-    qs = complaints_for(user).select_related(*LIST_COLUMNS)
+    qs = with_pending_extension(complaints_for(user).select_related(*LIST_COLUMNS))
     if filters.get("estate"):
         qs = qs.filter(estate=filters["estate"])
     for field in ("grade", "status", "category"):

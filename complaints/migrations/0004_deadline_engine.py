@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='clockrule',
             name='remind_at_percent',
-            field=models.PositiveSmallIntegerField(default=75, help_text='A reminder goes out when this share of the time has passed; 0 = none.', verbose_name='reminder at % of the time'),
+            field=models.PositiveSmallIntegerField(default=75, help_text='A reminder goes out when this share of the time has passed; 0 = none.', verbose_name='reminder, percent of the time'),
         ),
         migrations.AddField(
             model_name='complaint',
