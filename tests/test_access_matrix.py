@@ -13,6 +13,15 @@ from tests.conftest import ROLE_FIXTURES
 
 EVERYONE = set(ROLE_FIXTURES)
 PUBLIC = "public"
+COMPLAINT_READERS = {
+    "clerk",
+    "duty_officer",
+    "dept_head",
+    "supervisor",
+    "director",
+    "gm",
+    "manager",
+}
 POST_ONLY = "post only"
 
 # url name -> roles that get the page on GET (others logged in: 403).
@@ -28,33 +37,9 @@ EXPECTED: dict[str, set[str] | str] = {
     "reports:overview": {"supervisor", "director", "gm", "manager"},
     # Complaint pages: every role that works complaints; rows are scoped further
     # (tests/test_complaint_access.py checks estates and departments).
-    "complaints:list": {
-        "clerk",
-        "duty_officer",
-        "dept_head",
-        "supervisor",
-        "director",
-        "gm",
-        "manager",
-    },
-    "complaints:detail": {
-        "clerk",
-        "duty_officer",
-        "dept_head",
-        "supervisor",
-        "director",
-        "gm",
-        "manager",
-    },
-    "complaints:print": {
-        "clerk",
-        "duty_officer",
-        "dept_head",
-        "supervisor",
-        "director",
-        "gm",
-        "manager",
-    },
+    "complaints:list": COMPLAINT_READERS,
+    "complaints:detail": COMPLAINT_READERS,
+    "complaints:print": COMPLAINT_READERS,
     "inbox": EVERYONE,
     "inbox_read_all": POST_ONLY,
     "inbox_read": POST_ONLY,

@@ -186,7 +186,8 @@ def test_resident_not_informed_the_same_day_reminds_the_clerk(received, clerk, d
     assert notes_for(clerk, "inform").count() == 1
 
 
-def test_an_approved_extension_moves_the_alarm(received, clerk, dept_head, director):
+def _extension(received, clerk, dept_head, director, *, approve):
+    """Signed at T0+1 min; five days asked for the next day, and decided."""
     with at(dt.timedelta(minutes=1)):
         advance(received, to="signed", clerk=clerk, head=dept_head)
     with at(dt.timedelta(days=1)):
@@ -197,7 +198,11 @@ def test_an_approved_extension_moves_the_alarm(received, clerk, dept_head, direc
             interim_measure="先关阀门",
             new_deadline=T0 + dt.timedelta(days=5),
         )
-        services.extension_decide(actor=director, extension_id=ext.pk, approve=True)
+        services.extension_decide(actor=director, extension_id=ext.pk, approve=approve)
+
+
+def test_an_approved_extension_moves_the_alarm(received, clerk, dept_head, director):
+    _extension(received, clerk, dept_head, director, approve=True)
     sweep(T0 + dt.timedelta(days=4))
     assert "resolve" not in [e.data.get("clock") for e in events(received, EventKind.OVERDUE)]
     sweep(T0 + dt.timedelta(days=5, seconds=1))
@@ -205,17 +210,7 @@ def test_an_approved_extension_moves_the_alarm(received, clerk, dept_head, direc
 
 
 def test_a_refused_extension_keeps_the_deadline(received, clerk, dept_head, director):
-    with at(dt.timedelta(minutes=1)):
-        advance(received, to="signed", clerk=clerk, head=dept_head)
-    with at(dt.timedelta(days=1)):
-        ext = services.extension_request(
-            actor=dept_head,
-            complaint_id=received.pk,
-            reason="等配件",
-            interim_measure="先关阀门",
-            new_deadline=T0 + dt.timedelta(days=5),
-        )
-        services.extension_decide(actor=director, extension_id=ext.pk, approve=False)
+    _extension(received, clerk, dept_head, director, approve=False)
     sweep(T0 + dt.timedelta(days=2, seconds=1))
     assert "resolve" in [e.data["clock"] for e in events(received, EventKind.OVERDUE)]
 
