@@ -202,6 +202,15 @@ class ComplaintFilterForm(forms.Form):
 
     def __init__(self, *args, estates, **kwargs):
         super().__init__(*args, **kwargs)
+        # Rendered field by field in list.html (no crispy: this form is on every list).
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select"
+            else:
+                widget.attrs["class"] = "form-control"
         self.fields["estate"].queryset = estates
         self.fields["department"].queryset = (
             Department.objects.filter(estate__in=estates)

@@ -201,6 +201,12 @@ class Complaint(models.Model):
         indexes = [
             # Estate lists, newest first (supervisor list, search recheck order).
             models.Index(fields=["estate", "-received_at"], name="complaint_estate_recv_idx"),
+            # The general manager's list over every estate, newest first.
+            models.Index(fields=["-received_at", "-id"], name="complaint_recv_idx"),
+            # Status filters of an estate's list (e.g. reopened), newest first.
+            models.Index(
+                fields=["estate", "status", "-received_at"], name="complaint_estate_status_idx"
+            ),
             # Department queue: open complaints by nearest deadline.
             models.Index(
                 fields=["department", "next_due"],

@@ -28,6 +28,11 @@ def filter_text(qs: QuerySet, term: str) -> QuerySet:
     grams = bigrams(term)
     if grams:
         qs = qs.filter(search_bigrams__contains=grams)
+    if len(term) == 2 and grams == [term.lower()]:
+        # A two-character word is one bigram: containing it IS the match, and skipping
+        # the LIKE keeps the planner's estimate right (it has statistics for the
+        # bigrams, none for the LIKE), so it reads the newest rows first.
+        return qs
     return qs.filter(
         Q(description__icontains=term) | Q(demand__icontains=term) | Q(location__icontains=term)
     )

@@ -188,7 +188,13 @@ def calendar_of(c: Complaint) -> Calendar:
     )
 
 
-def _apply_deadlines(c: Complaint, start: dt.datetime) -> None:
+def _apply_deadlines(
+    c: Complaint,
+    start: dt.datetime,
+    *,
+    rules: dict | None = None,
+    calendar: Calendar | None = None,
+) -> None:
     requested = c.requested_deadline
     if requested is not None and requested < timezone.localdate(start):
         requested = None  # a date already past cannot shorten a clock that starts now
@@ -197,7 +203,8 @@ def _apply_deadlines(c: Complaint, start: dt.datetime) -> None:
         grade=c.grade,
         channel=c.channel,
         requested_deadline=requested,
-        calendar=calendar_of(c),
+        rules=rules,
+        calendar=calendar or calendar_of(c),
     )
     c.route_due, c.escalate_due, c.answer_due = d.route_due, d.escalate_due, d.answer_due
     c.resolve_due = d.resolve_due

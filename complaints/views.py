@@ -163,12 +163,29 @@ def _prefill(request: HttpRequest, unit: Unit | None) -> dict[str, Any]:
 @require_GET
 @capability_required(USE_DEPARTMENT_QUEUE)
 def queue(request: HttpRequest) -> HttpResponse:
-    complaints = list(selectors.queue_for(request.user)[:200])
+    page = _page_number(request)
+    rows = selectors.page_rows(
+        selectors.queue_for(request.user),
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        windowed=False,
+    )
     return render(
         request,
         "complaints/queue.html",
-        {"complaints": complaints, "now": timezone.now()},
+        {
+            "complaints": rows[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > PAGE_SIZE,
+            "query": "",
+            "now": timezone.now(),
+        },
     )
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return min(max(int(raw), 1), MAX_PAGE) if raw.isdigit() and len(raw) < 7 else 1
 
 
 @require_GET
@@ -177,10 +194,15 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     estates = estates_for(request.user)
     form = ComplaintFilterForm(request.GET or None, estates=estates)
     filters = form.cleaned_data if form.is_valid() else {}
-    raw_page = request.GET.get("page", "1")
-    page = min(max(int(raw_page), 1), MAX_PAGE) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    page = _page_number(request)
     qs = selectors.complaint_list(request.user, filters=filters)
-    rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    newest_first = not filters.get("overdue")
+    rows = selectors.page_rows(
+        qs,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        windowed=bool(filters.get("q")) and newest_first,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -188,6 +210,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "complaints/list.html",
         {
             "form": form,
+            "show_estate": len(form.fields["estate"].choices) > 2,  # blank + 2 estates
             "complaints": rows[:PAGE_SIZE],
             "page": page,
             "has_next": len(rows) > PAGE_SIZE,

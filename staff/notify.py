@@ -15,9 +15,10 @@ import json
 import logging
 import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -35,6 +36,16 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
+@dataclass(frozen=True)
+class Message:
+    key: str
+    subject: str
+    body: str = ""
+    link: str = ""
+    recipients: Iterable = ()
+    wecom_webhook: str = ""
+
+
 def notify(
     *,
     key: str,
@@ -46,51 +57,71 @@ def notify(
 ) -> None:
     """Inbox + email to each recipient, + the WeCom group if given. Calling it again
     with the same key adds nothing."""
+    notify_many([Message(key, subject, body, link, tuple(recipients), wecom_webhook)])
+
+
+def notify_many(messages: list[Message]) -> None:
+    """Many messages in three queries: inbox rows, delivery rows, and the ids of the
+    new deliveries to queue after the commit."""
+    if not messages:
+        return
     now = timezone.now()
-    recipients = {u.pk: u for u in recipients if u is not None and u.is_active}.values()
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=u, key=key, subject=subject[:200], body=body, link=link, created_at=now
+    inbox: list[tuple] = []  # (recipient_id, key, subject, body, link)
+    deliveries = []
+    for m in messages:
+        recipients = {u.pk: u for u in m.recipients if u is not None and u.is_active}.values()
+        subject = m.subject[:200]
+        for u in recipients:
+            inbox.append((u.pk, m.key, subject, m.body, m.link))
+            if u.email:
+                deliveries.append(
+                    Delivery(
+                        key=f"{m.key}|email|{u.email}"[:300],
+                        channel=Delivery.Channel.EMAIL,
+                        target=u.email,
+                        subject=subject,
+                        body=f"{m.body}\n\n{m.link}".strip(),
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+        if m.wecom_webhook:
+            deliveries.append(
+                Delivery(
+                    key=f"{m.key}|wecom"[:300],
+                    channel=Delivery.Channel.WECOM,
+                    target=m.wecom_webhook,
+                    subject=subject,
+                    body=m.body,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
             )
-            for u in recipients
-        ],
-        ignore_conflicts=True,
-    )
-    deliveries = [
-        Delivery(
-            key=f"{key}|email|{u.email}"[:300],
-            channel=Delivery.Channel.EMAIL,
-            target=u.email,
-            subject=subject[:200],
-            body=f"{body}\n\n{link}".strip(),
-            created_at=now,
-            next_attempt_at=now,
-        )
-        for u in recipients
-        if u.email
-    ]
-    if wecom_webhook:
-        deliveries.append(
-            Delivery(
-                key=f"{key}|wecom"[:300],
-                channel=Delivery.Channel.WECOM,
-                target=wecom_webhook,
-                subject=subject[:200],
-                body=body,
-                created_at=now,
-                next_attempt_at=now,
-            )
-        )
+    _insert_inbox(inbox, now)
+    if not deliveries:
+        return
     Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-    keys = [d.key for d in deliveries]
-    if keys:
-        ids = list(
-            Delivery.objects.filter(
-                key__in=keys, state=Delivery.State.PENDING, attempts=0
-            ).values_list("pk", flat=True)
+    ids = list(
+        Delivery.objects.filter(
+            key__in=[d.key for d in deliveries], state=Delivery.State.PENDING, attempts=0
+        ).values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: _queue(ids), robust=True)
+
+
+def _insert_inbox(rows: list[tuple], now) -> None:
+    """One INSERT … SELECT FROM unnest(…); the unique (recipient, key) drops repeats."""
+    if not rows:
+        return
+    columns = list(zip(*rows, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO staff_notification (recipient_id, key, subject, body, link, created_at) "
+            "SELECT r, k, s, b, l, %s FROM unnest("
+            "%s::int[], %s::text[], %s::text[], %s::text[], %s::text[]) AS u(r, k, s, b, l) "
+            "ON CONFLICT (recipient_id, key) DO NOTHING",
+            [now, *(list(col) for col in columns)],
         )
-        transaction.on_commit(lambda: _queue(ids), robust=True)
 
 
 def _queue(ids: list[int]) -> None:

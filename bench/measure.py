@@ -1,0 +1,243 @@
+"""Time the real views through Django's test Client, logged in as the demo users.
+
+Each scenario runs ``warmup`` requests, then ``iterations`` timed ones; every timed
+request is wrapped in ``CaptureQueriesContext`` for its query count and database time.
+The Client goes through the whole middleware stack (sessions, auth, locale, CSP, axes)
+and the templates, as a browser request would, minus the network and the WSGI server.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+
+ROW = re.compile(r'<td class="text-nowrap"><a href="/complaints/\d+/">')
+SHORT_QUEUE_USER = "bench_head_jr_green"
+
+
+@dataclass
+class Scenario:
+    name: str
+    label: str
+    user: str
+    path: str
+    params: dict = field(default_factory=dict)
+    method: str = "get"
+    target_ms: float = 50.0
+    expect: int = 200
+    # A scenario of the same page with another number of rows: their counts must agree.
+    same_queries_as: str | None = None
+
+
+def scenarios(ctx: dict) -> list[Scenario]:
+    filters = {"grade": "important", "open_only": "on", "category": "engineering"}
+    return [
+        Scenario(
+            "intake",
+            "Intake POST (route to 工程部)",
+            "clerk",
+            "/complaints/intake/",
+            ctx["intake_data"],
+            method="post",
+            expect=302,
+        ),
+        Scenario("queue", "Department queue, 工程部 (200 rows)", "eng_head", "/complaints/queue/"),
+        Scenario(
+            "queue_short",
+            "Department queue, JR 绿化 (few rows)",
+            SHORT_QUEUE_USER,
+            "/complaints/queue/",
+            same_queries_as="queue",
+        ),
+        Scenario(
+            "list_filtered",
+            "List: important, open, engineering",
+            "supervisor",
+            "/complaints/",
+            filters,
+        ),
+        Scenario(
+            "list_overdue",
+            "List: important, open, engineering, overdue",
+            "supervisor",
+            "/complaints/",
+            {**filters, "overdue": "on"},
+            same_queries_as="list_filtered",
+        ),
+        Scenario(
+            "list_few",
+            "List: major, reopened, engineering (few rows)",
+            "supervisor",
+            "/complaints/",
+            {"grade": "major", "status": "reopened", "category": "engineering"},
+            same_queries_as="list_filtered",
+        ),
+        Scenario(
+            "list_all_overdue",
+            "List: overdue, all categories",
+            "supervisor",
+            "/complaints/",
+            {"overdue": "on"},
+            same_queries_as="list_filtered",
+        ),
+        Scenario(
+            "list_gm",
+            "List: no filter (GM, all estates)",
+            "gm",
+            "/complaints/",
+            same_queries_as="list_filtered",
+        ),
+        Scenario(
+            "search",
+            "Search 漏水 (supervisor, one estate)",
+            "supervisor",
+            "/complaints/",
+            {"q": "漏水"},
+            target_ms=200,
+        ),
+        Scenario(
+            "search_gm",
+            "Search 漏水 (GM, all estates)",
+            "gm",
+            "/complaints/",
+            {"q": "漏水"},
+            target_ms=200,
+            same_queries_as="search",
+        ),
+        Scenario(
+            "search_phrase",
+            "Search 电梯故障 (supervisor, 3 bigrams)",
+            "supervisor",
+            "/complaints/",
+            {"q": "电梯故障"},
+            target_ms=200,
+            same_queries_as="search",
+        ),
+    ]
+
+
+def prepare() -> dict:
+    """The bench-only department head, and the intake form's data."""
+    from django.contrib.auth import get_user_model
+
+    from staff.models import Department, Estate, Resident, StaffProfile
+    from staff.roles import Role
+    from staff.services import staff_profile_set_role_group
+
+    jr = Estate.objects.get(code="JR")
+    green = Department.objects.get(estate=jr, kind=Department.Kind.LANDSCAPING)
+    user, _ = get_user_model().objects.get_or_create(
+        username=SHORT_QUEUE_USER, defaults={"last_name": "基准", "first_name": "绿化"}
+    )
+    StaffProfile.objects.get_or_create(
+        user=user,
+        defaults={"role": Role.DEPARTMENT_HEAD, "estate": jr, "department": green},
+    )
+    staff_profile_set_role_group(user=user, role=Role.DEPARTMENT_HEAD)
+
+    ch = Estate.objects.get(code="CH")
+    engineering = Department.objects.get(estate=ch, kind=Department.Kind.ENGINEERING)
+    resident = (
+        Resident.objects.filter(unit__estate=ch).exclude(phone="").order_by("unit_id", "id")[7]
+    )
+    intake_data = {
+        "channel": "phone",
+        "category": "engineering",
+        "grade": "minor",
+        "description": "卫生间天花板漏水，楼上住户不在家",
+        "demand": "尽快维修",
+        "requested_deadline": "",
+        "incident_at": "",
+        "location": "",
+        "target_department": "",
+        "target_staff": "",
+        "resident_name": resident.name,
+        "resident_phone": resident.phone,
+        "outcome": "route",
+        "department": str(engineering.pk),
+        "outcome_note": "",
+        "unit_id": str(resident.unit_id),
+        "repeat_of_id": "",
+    }
+    return {"intake_data": intake_data}
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(math.ceil(p * len(ordered)) - 1, 0)]
+
+
+def run(sc: Scenario, *, iterations: int, warmup: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=sc.user))
+    call = getattr(client, sc.method)
+
+    def once():
+        resp = call(sc.path, sc.params)
+        if resp.status_code != sc.expect:
+            body = resp.content.decode(errors="replace")[:3000]
+            raise SystemExit(f"{sc.name}: HTTP {resp.status_code}, expected {sc.expect}\n{body}")
+        return resp
+
+    for _ in range(warmup):
+        once()
+    times, cpu_times, counts, db_times = [], [], [], []
+    slowest = None
+    rows = None
+    for _ in range(iterations):
+        with CaptureQueriesContext(connection) as ctx:
+            t0, c0 = time.perf_counter(), time.process_time()
+            resp = once()
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+        times.append(elapsed * 1000)
+        cpu_times.append(cpu * 1000)
+        counts.append(len(ctx.captured_queries))
+        db_times.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
+        top = max(ctx.captured_queries, key=lambda q: float(q["time"]), default=None)
+        if top is not None and (slowest is None or float(top["time"]) > float(slowest["time"])):
+            slowest = top
+        if sc.method == "get":
+            rows = len(ROW.findall(resp.content.decode()))
+    median = statistics.median(times)
+    return {
+        "name": sc.name,
+        "label": sc.label,
+        "user": sc.user,
+        "method": sc.method.upper(),
+        "path": sc.path,
+        "params": sc.params if sc.method == "get" else {},
+        "iterations": iterations,
+        "median_ms": round(median, 1),
+        "p95_ms": round(_percentile(times, 0.95), 1),
+        "min_ms": round(min(times), 1),
+        "queries": sorted(set(counts)) if len(set(counts)) > 1 else counts[0],
+        "db_ms_median": round(statistics.median(db_times), 1),
+        "python_cpu_ms_median": round(statistics.median(cpu_times), 1),
+        "rows": rows,
+        "target_ms": sc.target_ms,
+        "meets_target": median <= sc.target_ms,
+        "same_queries_as": sc.same_queries_as,
+        "slowest_query_ms": round(float(slowest["time"]) * 1000, 1) if slowest else None,
+        "slowest_query": slowest["sql"] if slowest else None,
+    }
+
+
+def explain(sql: str) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of a captured SELECT, in a transaction rolled back."""
+    from django.db import connection, transaction
+
+    if not sql.lstrip().upper().startswith("SELECT"):
+        return "(not a SELECT: not explained)"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)  # no params: % is literal
+        plan = "\n".join(r[0] for r in cur.fetchall())
+        transaction.set_rollback(True)
+    return plan
