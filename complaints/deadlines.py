@@ -25,6 +25,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +43,6 @@ from .models import ClockAlarm, ClockRule, Complaint, ComplaintEvent, EventKind,
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "deadline_sweep"
-BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -239,6 +239,12 @@ class _Batch:
             self._detail_url = reverse("complaints:detail", args=[0])
         return self._detail_url.replace("/0/", f"/{c.pk}/")
 
+    def _desk(self, c: Complaint) -> list:
+        """The clerk who took it; the supervisors when that clerk no longer works here."""
+        if c.received_by.is_active:
+            return [c.received_by]
+        return self.people.of(c, Role.SUPERVISOR)
+
     def _event(self, c: Complaint, kind: str, note: str = "", **data) -> None:
         self.events.append(
             ComplaintEvent(complaint=c, kind=kind, actor=None, at=self.now, note=note, data=data)
@@ -266,7 +272,8 @@ class _Batch:
                 return  # caught up after the deadline: the overdue alarm says it all
             desk = alarm.clock in ("route", "answer", "inform")
             subject = _("due soon: %(clock)s") % {"clock": CLOCK_NAMES[alarm.clock]}
-            self._tell(c, alarm, subject, [c.received_by] if desk else heads)
+            who = self._desk(c) if desk else heads or supervisors
+            self._tell(c, alarm, subject, who)
             return
         if alarm.clock == "escalate":
             to = policy.ESCALATE_TO[c.grade]
@@ -280,23 +287,19 @@ class _Batch:
             self._upgrade(c, alarm)
             return
         self._event(c, EventKind.OVERDUE, clock=alarm.clock, due=alarm.due.isoformat())
-        if alarm.clock in ("route", "answer"):
+        if alarm.clock in ("route", "answer", "inform"):
             who = [c.received_by, *supervisors]
-        elif alarm.clock == "inform":
-            who = [c.received_by]
         else:
             who = [*heads, *supervisors]
         subject = _("overdue: %(clock)s") % {"clock": CLOCK_NAMES[alarm.clock]}
         self._tell(c, alarm, subject, who, wecom=alarm.clock != "inform")
 
     def _upgrade(self, c: Complaint, alarm: Alarm) -> None:
-        from .services import _apply_deadlines, next_due
+        from .services import next_due, regrade_clocks
 
         previous = c.grade
         c.grade = Grade.MAJOR
-        _apply_deadlines(
-            c, c.received_at, rules=self.rules, calendar=self.calendars(c.estate.company_id)
-        )
+        regrade_clocks(c, rules=self.rules, calendar=self.calendars(c.estate.company_id))
         c.next_due = next_due(c)
         self._event(
             c,
@@ -380,12 +383,12 @@ def deadline_sweep(*, now: dt.datetime | None = None, budget_seconds: float = 50
                 .select_related("estate", "department__head", "received_by")
                 .defer("search_bigrams")
                 .filter(sweep_at__lte=now)
-                .order_by("sweep_at", "id")[:BATCH]
+                .order_by("sweep_at", "id")[: settings.DEADLINE_SWEEP_BATCH]
             )
             if batch:
                 stats["alarms"] += _Batch(batch, now, rules, calendar).run()
                 stats["complaints"] += len(batch)
-        if len(batch) < BATCH:
+        if len(batch) < settings.DEADLINE_SWEEP_BATCH:
             break
     heartbeat_record(key=HEARTBEAT_KEY)
     if stats["alarms"]:

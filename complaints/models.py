@@ -166,6 +166,8 @@ class Complaint(models.Model):
     handling_note = models.TextField(_("handling and result"), blank=True)
     informed_at = models.DateTimeField(_("resident informed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The clocks of a reopened complaint start again from here.
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
     escalated_to = models.CharField(_("escalated to"), max_length=32, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
@@ -307,6 +309,7 @@ class Extension(models.Model):
         PENDING = "pending", _("Pending (待批)")
         APPROVED = "approved", _("Approved (批准)")
         REFUSED = "refused", _("Refused (不批准)")
+        WITHDRAWN = "withdrawn", _("Withdrawn: handled in time (已撤回)")
 
     complaint = models.ForeignKey(
         Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="extensions"

@@ -32,6 +32,7 @@ from staff.validators import normalize_phone, validate_phone
 from . import policy
 from .models import (
     TRANSITIONS,
+    ClockRule,
     Closure,
     Complaint,
     ComplaintEvent,
@@ -212,6 +213,54 @@ def _apply_deadlines(
 
 
 ESCALATION_RANK = {"": 0, "office_director": 1, "general_manager": 2}
+
+
+def regrade_clocks(
+    c: Complaint, *, rules: dict | None = None, calendar: Calendar | None = None
+) -> list[str]:
+    """After a grade change: new escalation, answer, resolution and upgrade clocks, from
+    when the clocks started (receipt, or the reopening). Routing and informing are not
+    about the grade and stay; an approved extension still holds. Returns the fields set."""
+    rules = rules or policy.load_rules()
+    calendar = calendar or calendar_of(c)
+    start = c.reopened_at or c.received_at
+    requested = c.requested_deadline
+    if requested is not None and requested < timezone.localdate(start):
+        requested = None
+    d = policy.deadlines_for(
+        received_at=start,
+        grade=c.grade,
+        channel=c.channel,
+        requested_deadline=requested,
+        rules=rules,
+        calendar=calendar,
+    )
+    c.escalate_due, c.answer_due = d.escalate_due, d.answer_due
+    approved = (
+        c.extensions.filter(decision=Extension.Decision.APPROVED)
+        .order_by("-new_deadline")
+        .values_list("new_deadline", flat=True)
+        .first()
+    )
+    c.resolve_due = max(d.resolve_due, approved) if approved else d.resolve_due
+    if c.grade == Grade.MAJOR:
+        c.upgrade_due = None
+    elif c.upgrade_due is None:  # downgraded from major: one month from receipt again
+        amount, unit, _remind = rules[ClockRule.Clock.UPGRADE]
+        c.upgrade_due = policy.add(c.received_at, amount, unit, calendar)
+    fields = ["grade", "escalate_due", "answer_due", "resolve_due", "upgrade_due"]
+    needed = policy.ESCALATE_TO.get(c.grade, "")
+    if ESCALATION_RANK[needed] > ESCALATION_RANK[c.escalated_to]:
+        # Escalated to the director, now major: it must still reach the general manager.
+        c.escalated_to, c.escalated_at = "", None
+        fields += ["escalated_to", "escalated_at"]
+    # A waiting extension now needs the approver of the new grade.
+    c.extensions.filter(decision=Extension.Decision.PENDING).update(
+        approver_role=policy.EXTENSION_APPROVER[c.grade]
+    )
+    return fields
+
+
 DEADLINE_FIELDS = ["route_due", "escalate_due", "answer_due", "resolve_due", "upgrade_due"]
 
 
@@ -328,7 +377,13 @@ def complaint_route(*, actor, complaint_id: int, department: Department) -> Comp
     c.department = department
     c.routed_at = timezone.now()
     c.signed_at = None
-    _save(c, ["status", "department", "routed_at", "signed_at"])
+    fields = ["status", "department", "routed_at", "signed_at"]
+    if previous is not None:
+        # Passed on to another department: it has its own ten minutes to sign for it.
+        amount, unit, _remind = policy.load_rules()[ClockRule.Clock.ROUTE]
+        c.route_due = policy.add(c.routed_at, amount, unit, calendar_of(c))
+        fields.append("route_due")
+    _save(c, fields)
     event_write(
         complaint=c,
         kind=EventKind.ROUTED,
@@ -424,6 +479,10 @@ def complaint_handle(*, actor, complaint_id: int, note: str) -> Complaint:
     c.handling_note = note.strip()
     c.inform_due = policy.inform_due_for(c.handled_at, calendar_of(c))
     _save(c, ["status", "handled_at", "handling_note", "inform_due"])
+    # Handled in time after all: a request still waiting has nothing left to decide.
+    c.extensions.filter(decision=Extension.Decision.PENDING).update(
+        decision=Extension.Decision.WITHDRAWN, decided_at=c.handled_at
+    )
     event_write(complaint=c, kind=EventKind.HANDLED, actor=actor, note=c.handling_note)
     return c
 
@@ -471,7 +530,9 @@ APPROVER_CAPABILITY = {
 
 
 def can_decide(actor, ext: Extension, complaint: Complaint) -> bool:
-    return has_capability(actor, APPROVER_CAPABILITY[ext.approver_role]) and _works_at(
+    """The approver is the one the complaint's grade names now (SPEC §3)."""
+    approver = policy.EXTENSION_APPROVER[complaint.grade]
+    return has_capability(actor, APPROVER_CAPABILITY[approver]) and _works_at(
         actor, complaint.estate_id
     )
 
@@ -487,9 +548,16 @@ def extension_decide(*, actor, extension_id: int, approve: bool, note: str = "")
         raise NotAllowed(_("Only the approver named on the request may decide it."))
     if ext.decision != Extension.Decision.PENDING:
         raise Conflict(_("This request was already decided."))
+    if approve and c.status not in (Status.ROUTED, Status.SIGNED):
+        raise IllegalTransition(_("The complaint is no longer being handled."))
+    if approve and c.resolve_due and ext.new_deadline <= c.resolve_due:
+        raise IllegalTransition(_("The requested deadline is no later than the current one."))
+    ext.approver_role = policy.EXTENSION_APPROVER[c.grade]
     ext.decision = Extension.Decision.APPROVED if approve else Extension.Decision.REFUSED
     ext.decided_by, ext.decided_at, ext.decision_note = actor, timezone.now(), note.strip()
-    ext.save(update_fields=["decision", "decided_by", "decided_at", "decision_note"])
+    ext.save(
+        update_fields=["approver_role", "decision", "decided_by", "decided_at", "decision_note"]
+    )
     if approve:
         previous = c.resolve_due
         c.resolve_due = ext.new_deadline
@@ -563,6 +631,7 @@ def complaint_reopen(*, actor, complaint_id: int, reason: str) -> Complaint:
     upgrade_due = c.upgrade_due
     _apply_deadlines(c, now)
     c.upgrade_due = upgrade_due
+    c.reopened_at = now
     c.closure = ""
     c.closed_at = c.signed_at = c.handled_at = c.informed_at = c.inform_due = None
     _save(
@@ -575,6 +644,7 @@ def complaint_reopen(*, actor, complaint_id: int, reason: str) -> Complaint:
             "handled_at",
             "informed_at",
             "inform_due",
+            "reopened_at",
             *DEADLINE_FIELDS,
         ],
     )
@@ -601,15 +671,7 @@ def complaint_regrade(*, actor, complaint_id: int, grade: str, reason: str) -> C
         )
     previous = c.grade
     c.grade = grade
-    # New clocks from the original receipt time; work already done stays done.
-    _apply_deadlines(c, c.received_at)
-    fields = ["grade", *DEADLINE_FIELDS]
-    needed = policy.ESCALATE_TO.get(grade, "")
-    if ESCALATION_RANK[needed] > ESCALATION_RANK[c.escalated_to]:
-        # Escalated to the director, now major: it must still reach the general manager.
-        c.escalated_to, c.escalated_at = "", None
-        fields += ["escalated_to", "escalated_at"]
-    _save(c, fields)
+    _save(c, regrade_clocks(c))
     event_write(
         complaint=c,
         kind=EventKind.REGRADED,

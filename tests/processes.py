@@ -24,12 +24,14 @@ def celery_env(**extra: str) -> dict[str, str]:
         "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or 'localhost'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}",
         "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "TEST_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         **extra,
     }
 
 
 def flush_broker() -> None:
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    """Drop what an earlier test left in this run's queue (other runs' queues stay)."""
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
 def start(kind: str, **env: str) -> subprocess.Popen:
@@ -73,7 +75,7 @@ def wait_for(condition, *, timeout: float = 60, procs=(), what: str = "condition
             if proc.poll() is not None:
                 output = proc.stdout.read().decode(errors="replace")
                 raise AssertionError(f"a Celery process exited early:\n{output}")
-        time.sleep(0.1)
+        time.sleep(0.02)
     logs = []
     for proc in procs:
         stop(proc)

@@ -54,11 +54,12 @@ def test_a_worker_killed_mid_sweep_is_finished_by_the_next_once_each(clerk, supe
     n = 400
     _many_due(clerk, n)
     processes.flush_broker()
-    worker = processes.start("worker")
+    # Small batches (one transaction each), so the kill lands in the middle.
+    worker = processes.start("worker", DEADLINE_SWEEP_BATCH="5")
     try:
         sweep_deadlines.delay()
         processes.wait_for(
-            lambda: ClockAlarm.objects.filter(kind="due").count() >= 20,
+            lambda: ClockAlarm.objects.filter(kind="due").count() >= 10,
             procs=[worker],
             what="the sweep to start",
         )
@@ -69,7 +70,7 @@ def test_a_worker_killed_mid_sweep_is_finished_by_the_next_once_each(clerk, supe
     finally:
         processes.stop(worker)
     # Restarted; beat's next tick wakes the sweep again.
-    worker = processes.start("worker")
+    worker = processes.start("worker", DEADLINE_SWEEP_BATCH="5")
     try:
         sweep_deadlines.delay()
         processes.wait_for(

@@ -39,6 +39,8 @@ MAILERS = {
             "username": env("EMAIL_HOST_USER", default=""),
             "password": env("EMAIL_HOST_PASSWORD", default=""),
             "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+            # Well under the 10 minutes after which an unfinished send is retried.
+            "timeout": env.int("EMAIL_TIMEOUT", default=30),
         },
     }
 }

@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -6,6 +8,9 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A broker database of its own, so a developer's running worker never takes test tasks.
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://localhost:6379/15")
+# A queue of its own per test run, so two runs on one machine never take each other's
+# messages (tests/processes.py passes it on to the worker processes it starts).
+CELERY_TASK_DEFAULT_QUEUE = env("TEST_CELERY_QUEUE", default=f"test-{os.getpid()}")
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
