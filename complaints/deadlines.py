@@ -114,15 +114,7 @@ def department_heads(c: Complaint) -> list:
     """The head named on the department and every department-head profile in it."""
     if not c.department_id:
         return []
-    heads = [
-        p.user
-        for p in StaffProfile.objects.filter(
-            role=Role.DEPARTMENT_HEAD, department_id=c.department_id, user__is_active=True
-        ).select_related("user")
-    ]
-    if c.department.head_id and c.department.head_id not in {u.pk for u in heads}:
-        heads.append(c.department.head)
-    return heads
+    return _People.load([c]).heads[c.department_id]
 
 
 # --- one batch --------------------------------------------------------------------------

@@ -149,8 +149,7 @@ def deadlines_for(
     calendar = calendar or Calendar(None)
 
     def clock(name: str) -> dt.datetime:
-        amount, unit, _remind = rules[name]
-        return add(received_at, amount, unit, calendar)
+        return due_after(name, received_at, rules=rules, calendar=calendar)
 
     resolve_due = clock(RESOLVE_CLOCK[grade])
     if grade == Grade.MINOR and requested_deadline is not None:
@@ -168,9 +167,20 @@ def deadlines_for(
     )
 
 
+def due_after(
+    clock: str,
+    start: dt.datetime,
+    *,
+    rules: dict[str, Rule] | None = None,
+    calendar: Calendar | None = None,
+) -> dt.datetime:
+    """When ``clock`` (a ClockRule.Clock) that started at ``start`` is due."""
+    amount, unit, _remind = (rules or load_rules())[clock]
+    return add(start, amount, unit, calendar)
+
+
 def inform_due_for(handled_at: dt.datetime, calendar: Calendar | None = None) -> dt.datetime:
-    amount, unit, _remind = load_rules()[ClockRule.Clock.INFORM]
-    return add(handled_at, amount, unit, calendar)
+    return due_after(ClockRule.Clock.INFORM, handled_at, calendar=calendar)
 
 
 def reminder_percent(rules: dict[str, Rule], clock: str) -> int:

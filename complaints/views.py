@@ -348,6 +348,13 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+def _action_form(action: Action, c: Complaint, data=None):
+    """The action's form; the routing form needs the complaint for its departments."""
+    if action.form is RouteForm:
+        return RouteForm(data, complaint=c)
+    return action.form(data)
+
+
 def _detail_context(request, c: Complaint, bound: dict | None = None) -> dict:
     bound = bound or {}
     actions = []
@@ -356,7 +363,7 @@ def _detail_context(request, c: Complaint, bound: dict | None = None) -> dict:
             continue
         form = bound.get(name)
         if form is None and action.form is not None:
-            form = action.form(complaint=c) if action.form is RouteForm else action.form()
+            form = _action_form(action, c)
         actions.append({"name": name, "action": action, "form": form})
     extensions = list(
         c.extensions.select_related("requested_by", "decided_by").order_by("requested_at")
@@ -400,11 +407,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise PermissionDenied
     data: dict = {}
     if spec.form is not None:
-        form = (
-            spec.form(request.POST, complaint=c)
-            if spec.form is RouteForm
-            else spec.form(request.POST)
-        )
+        form = _action_form(spec, c, request.POST)
         if not form.is_valid():
             context = _detail_context(request, c, bound={action: form})
             return render(request, "complaints/detail.html", context, status=400)

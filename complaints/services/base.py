@@ -178,24 +178,25 @@ def calendar_of(c: Complaint) -> Calendar:
     )
 
 
-def _apply_deadlines(
-    c: Complaint,
-    start: dt.datetime,
-    *,
-    rules: dict | None = None,
-    calendar: Calendar | None = None,
-) -> None:
+def _deadlines_from(
+    c: Complaint, start: dt.datetime, *, rules: dict | None, calendar: Calendar
+) -> policy.Deadlines:
+    """The complaint's clocks as if they started at ``start``."""
     requested = c.requested_deadline
     if requested is not None and requested < timezone.localdate(start):
         requested = None  # a date already past cannot shorten a clock that starts now
-    d = policy.deadlines_for(
+    return policy.deadlines_for(
         received_at=start,
         grade=c.grade,
         channel=c.channel,
         requested_deadline=requested,
         rules=rules,
-        calendar=calendar or calendar_of(c),
+        calendar=calendar,
     )
+
+
+def _apply_deadlines(c: Complaint, start: dt.datetime) -> None:
+    d = _deadlines_from(c, start, rules=None, calendar=calendar_of(c))
     c.route_due, c.escalate_due, c.answer_due = d.route_due, d.escalate_due, d.answer_due
     c.resolve_due = d.resolve_due
     c.upgrade_due = d.upgrade_due
@@ -212,18 +213,7 @@ def regrade_clocks(
     about the grade and stay; an approved extension still holds. Returns the fields set."""
     rules = rules or policy.load_rules()
     calendar = calendar or calendar_of(c)
-    start = c.reopened_at or c.received_at
-    requested = c.requested_deadline
-    if requested is not None and requested < timezone.localdate(start):
-        requested = None
-    d = policy.deadlines_for(
-        received_at=start,
-        grade=c.grade,
-        channel=c.channel,
-        requested_deadline=requested,
-        rules=rules,
-        calendar=calendar,
-    )
+    d = _deadlines_from(c, c.reopened_at or c.received_at, rules=rules, calendar=calendar)
     c.escalate_due, c.answer_due = d.escalate_due, d.answer_due
     approved = (
         c.extensions.filter(decision=Extension.Decision.APPROVED)
@@ -235,8 +225,9 @@ def regrade_clocks(
     if c.grade == Grade.MAJOR:
         c.upgrade_due = None
     elif c.upgrade_due is None:  # downgraded from major: one month from receipt again
-        amount, unit, _remind = rules[ClockRule.Clock.UPGRADE]
-        c.upgrade_due = policy.add(c.received_at, amount, unit, calendar)
+        c.upgrade_due = policy.due_after(
+            ClockRule.Clock.UPGRADE, c.received_at, rules=rules, calendar=calendar
+        )
     fields = ["grade", "escalate_due", "answer_due", "resolve_due", "upgrade_due"]
     needed = policy.ESCALATE_TO.get(c.grade, "")
     if ESCALATION_RANK[needed] > ESCALATION_RANK[c.escalated_to]:

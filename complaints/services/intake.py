@@ -153,8 +153,7 @@ def complaint_route(*, actor, complaint_id: int, department: Department) -> Comp
     fields = ["status", "department", "routed_at", "signed_at"]
     if previous is not None:
         # Passed on to another department: it has its own ten minutes to sign for it.
-        amount, unit, _remind = policy.load_rules()[ClockRule.Clock.ROUTE]
-        c.route_due = policy.add(c.routed_at, amount, unit, calendar_of(c))
+        c.route_due = policy.due_after(ClockRule.Clock.ROUTE, c.routed_at, calendar=calendar_of(c))
         fields.append("route_due")
     _save(c, fields)
     event_write(
