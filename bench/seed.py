@@ -21,7 +21,6 @@ from the database just before.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 import queue
 import random
@@ -164,41 +163,25 @@ class AppClocks:
     """Deadlines, next_due and sweep_at as the application computes them.
 
     Open complaints (5 %) go through the application's own functions, one call each:
-    ``policy.deadlines_for`` / ``policy.inform_due_for`` with the company calendar,
-    ``services.next_due`` and, where it exists, ``deadlines.next_sweep_at`` on an
-    unsaved ``Complaint``. A million such calls would cost more than the whole load, so
-    the deadlines of closed complaints come from a few calls per day and kind of
-    complaint (see ``_bucketed``): the same values, checked at both ends of each stretch.
+    ``complaints.clocks.deadlines_for`` / ``inform_due_for`` with the company's rule
+    book, and the clock table's ``next_due`` and ``pending_at`` on an unsaved
+    ``Complaint``. A million such calls would cost more than the whole load, so the
+    deadlines of closed complaints come from a few calls per day and kind of complaint
+    (see ``_bucketed``): the same values, checked at both ends of each stretch.
     """
 
     MIN_STRETCH = 120  # seconds
-    INFORM = "inform"  # ClockRule.Clock.INFORM
 
     def __init__(self, estates: list[dict]):
-        from complaints import policy, services
+        from casework.rules import RuleBooks
+        from complaints import clocks, policy
 
-        self.policy, self.services = policy, services
-        self.rules = policy.load_rules()
-        params = inspect.signature(policy.deadlines_for).parameters
-        self.pass_channel = "channel" in params
-        self.pass_calendar = "calendar" in params
-        self.add_calendar = "calendar" in inspect.signature(policy.add).parameters
-        self.calendars: dict[int, object] = {}
+        self.clocks, self.policy = clocks, policy
+        books = RuleBooks()
+        self.books = {e["id"]: books(e["company_id"]) for e in estates}
         self.company = {e["id"]: e["company_id"] for e in estates}
-        if self.pass_calendar or self.add_calendar:
-            from staff.calendar import Calendar
-
-            for e in estates:
-                self.calendars[e["id"]] = Calendar(e["company_id"])
-        from complaints.models import Complaint
-
-        try:
-            from complaints.deadlines import next_sweep_at
-        except ImportError:
-            next_sweep_at = None
-        has_column = any(f.column == "sweep_at" for f in Complaint._meta.concrete_fields)
-        self.next_sweep_at = next_sweep_at if has_column else None
-        self.answer_clock = getattr(policy, "answer_clock", None)
+        self.next_sweep_at = True  # the sweep_at column is filled
+        self.answer_clock = policy.answer_clock
         self.cache: dict = {}
         self.calls = 0
 
@@ -213,30 +196,21 @@ class AppClocks:
     def deadlines(self, t: int, grade: str, channel: str, estate_id: int, requested=None):
         """(route, escalate, answer, resolve, upgrade) in epoch seconds, exactly."""
         self.calls += 1
-        kw = {
-            "received_at": self.aware(t),
-            "grade": grade,
-            "requested_deadline": requested,
-            "rules": self.rules,
-        }
-        if self.pass_channel:
-            kw["channel"] = channel
-        if self.pass_calendar:
-            kw["calendar"] = self.calendars[estate_id]
-        d = self.policy.deadlines_for(**kw)
+        d = self.clocks.deadlines_for(
+            self.books[estate_id],
+            received_at=self.aware(t),
+            grade=grade,
+            channel=channel,
+            requested_deadline=requested,
+        )
         return tuple(
             self.epoch(x)
             for x in (d.route_due, d.escalate_due, d.answer_due, d.resolve_due, d.upgrade_due)
         )
 
     def inform_due(self, handled: int, estate_id: int) -> int:
-        """policy.inform_due_for, minus its rules query per call."""
         self.calls += 1
-        amount, unit = self.rules[self.INFORM][:2]
-        args = [self.aware(handled), amount, unit]
-        if self.add_calendar:
-            args.append(self.calendars[estate_id])
-        return self.epoch(self.policy.add(*args))
+        return self.epoch(self.clocks.inform_due_for(self.books[estate_id], self.aware(handled)))
 
     def _bucketed(self, key, t: int, fn):
         """fn(t) (a tuple of epoch seconds or None) from a few calls per local day.
@@ -325,9 +299,9 @@ class AppClocks:
             upgrade_due=upgrade,
             inform_due=a(s.inform_due),
         )
-        s.due = self.epoch(self.services.next_due(c))
-        if self.next_sweep_at is not None:
-            s.sweep_at = self.epoch(self.next_sweep_at(c, self.rules))  # pk None: no query
+        table = self.clocks.TABLE
+        s.due = self.epoch(table.next_due(c))
+        s.sweep_at = self.epoch(table.pending_at(c, self.books[estate_id], set()))
 
 
 @dataclass
@@ -857,7 +831,7 @@ def seed(n: int, *, database_url: str, workers: int = 2, chunk: int = 2000) -> d
 def check_columns() -> None:
     """Fail loudly if the model lost a column this loader fills; say which it leaves out.
 
-    (``sweep_at`` is filled when complaints.deadlines computes it.)"""
+    (``sweep_at`` is filled from the complaint's clock table.)"""
     from complaints.models import Complaint
 
     model = {f.column for f in Complaint._meta.concrete_fields if not f.generated}

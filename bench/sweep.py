@@ -29,8 +29,9 @@ def _ms(seconds: float) -> float:
 
 
 def run(*, iterations: int = 30, due_runs: int = 3, due_items: int = 1000) -> dict:
-    from complaints.deadlines import deadline_sweep
-    from complaints.models import ClockAlarm, Complaint
+    from casework.models import Alarm
+    from casework.sweep import sweep as deadline_sweep
+    from complaints.models import Complaint
 
     now = timezone.now()
     result: dict = {}
@@ -76,9 +77,9 @@ def run(*, iterations: int = 30, due_runs: int = 3, due_items: int = 1000) -> di
                 t = time.perf_counter()
                 stats = deadline_sweep(budget_seconds=600)
                 runs.append(time.perf_counter() - t)
-                result["due_complaints"] = stats["complaints"]
+                result["due_complaints"] = stats["by_table"]["complaint"]["cases"]
                 result["due_alarms"] = stats["alarms"]
-                result["alarm_rows"] = ClockAlarm.objects.count()
+                result["alarm_rows"] = Alarm.objects.count()
                 transaction.savepoint_rollback(sid)
             result["due_1000_median_ms"] = _ms(statistics.median(runs))
             result["per_item_ms"] = round(

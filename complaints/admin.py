@@ -3,7 +3,7 @@ that every change is in the handling log. Nobody edits or deletes the log."""
 
 from django.contrib import admin
 
-from .models import ClockRule, Complaint, ComplaintEvent, Extension
+from .models import Complaint, ComplaintEvent, Extension
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -82,17 +82,6 @@ class ComplaintEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ClockRule)
-class ClockRuleAdmin(admin.ModelAdmin):
-    """The numbers of SPEC §3; changes apply to complaints received or regraded after."""
-
-    list_display = ["clock", "amount", "unit", "source"]
-    list_editable = ["amount", "unit"]
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from casework.models import ClockedCase, LogEntry
 from staff.models import Department, Estate, Unit
+from staff.roles import Role
 
 
 class Channel(models.TextChoices):
@@ -91,7 +92,7 @@ class SearchBigrams(Func):
     output_field = ArrayField(models.TextField())
 
 
-class Complaint(models.Model):
+class Complaint(ClockedCase):
     estate = models.ForeignKey(
         Estate, verbose_name=_("estate"), on_delete=models.PROTECT, related_name="complaints"
     )
@@ -178,12 +179,6 @@ class Complaint(models.Model):
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
     upgrade_due = models.DateTimeField(_("becomes major at"), null=True, blank=True)
     inform_due = models.DateTimeField(_("inform the resident by"), null=True, blank=True)
-    # The nearest deadline still to meet: queues sort on it.
-    next_due = models.DateTimeField(_("next deadline"), null=True, blank=True)
-    # When the deadline sweep must next look at this complaint (its earliest alarm not
-    # yet fired); NULL when nothing is pending. complaints.deadlines keeps it.
-    sweep_at = models.DateTimeField(_("next alarm"), null=True, blank=True, editable=False)
-
     search_bigrams = models.GeneratedField(
         expression=SearchBigrams(F("description"), F("demand"), F("location")),
         output_field=ArrayField(models.TextField()),
@@ -201,6 +196,7 @@ class Complaint(models.Model):
             ),
         ]
         indexes = [
+            *ClockedCase.Meta.indexes,
             # Estate lists, newest first (supervisor list, search recheck order).
             models.Index(fields=["estate", "-received_at"], name="complaint_estate_recv_idx"),
             # The general manager's list over every estate, newest first.
@@ -222,12 +218,6 @@ class Complaint(models.Model):
                 condition=~Q(status="closed"),
             ),
             models.Index(fields=["unit", "-received_at"], name="complaint_unit_idx"),
-            # The deadline sweep: WHERE sweep_at <= now ORDER BY sweep_at.
-            models.Index(
-                fields=["sweep_at"],
-                condition=Q(sweep_at__isnull=False),
-                name="complaint_sweep_idx",
-            ),
             models.Index(fields=["resident_phone"], name="complaint_phone_idx"),
             models.Index(fields=["resident_name"], name="complaint_name_idx"),
             models.Index(fields=["number"], name="complaint_number_idx"),
@@ -264,42 +254,22 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Note (备注)")
 
 
-class ComplaintEvent(models.Model):
+class ComplaintEvent(LogEntry):
     """One line of the handling log (《投诉处置记录表》). Append-only: a database
-    trigger refuses UPDATE and DELETE (migration 0002)."""
+    trigger refuses UPDATE and DELETE. Written through ``complaints.events``."""
 
     complaint = models.ForeignKey(
         Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="events"
     )
     kind = models.CharField(_("event"), max_length=24, choices=EventKind)
-    at = models.DateTimeField(_("when"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("who"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
-    class Meta:
+    class Meta(LogEntry.Meta):
         verbose_name = _("handling log entry")
         verbose_name_plural = _("handling log (投诉处置记录表)")
-        ordering = ["at", "id"]
         indexes = [models.Index(fields=["complaint", "at"], name="event_complaint_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise RuntimeError("The handling log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("The handling log is append-only.")
 
 
 class Extension(models.Model):
@@ -348,86 +318,4 @@ class Extension(models.Model):
 
     @property
     def approver_label(self) -> str:
-        from staff.roles import Role
-
         return Role(self.approver_role).label if self.approver_role in Role.values else ""
-
-
-class ClockRule(models.Model):
-    """One clock of SPEC §3, editable by managers in the admin without a deploy.
-
-    complaints.policy reads these rows; the defaults below are the seeds' numbers and
-    are loaded by migration 0003.
-    """
-
-    class Clock(models.TextChoices):
-        ROUTE = "route", _("Route to the department (派单)")
-        ESCALATE_IMPORTANT = (
-            "escalate_important",
-            _("Pass an important complaint to the office director"),
-        )
-        ESCALATE_MAJOR = "escalate_major", _("Pass a major complaint to the general manager")
-        RESOLVE_MINOR = "resolve_minor", _("Resolve a minor complaint")
-        RESOLVE_IMPORTANT = "resolve_important", _("Resolve an important complaint")
-        ANSWER_MAJOR = "answer_major", _("Give a clear answer on a major complaint")
-        RESOLVE_MAJOR = "resolve_major", _("Resolve a major complaint")
-        UPGRADE = "upgrade", _("Unresolved complaint becomes major")
-        INFORM = "inform", _("Tell the resident the result after handling")
-        REPLY_ORAL = "reply_oral", _("Reply to an oral complaint (visit, phone)")
-        REPLY_WRITTEN = "reply_written", _("Written reply to a letter or suggestion-box note")
-
-    class Unit(models.TextChoices):
-        MINUTES = "minutes", _("minutes")
-        HOURS = "hours", _("hours")
-        DAYS = "days", _("calendar days")
-        WORKING_DAYS = "working_days", _("working days")
-        SAME_DAY = "same_day", _("the same day")
-
-    clock = models.CharField(_("clock"), max_length=24, choices=Clock, unique=True)
-    amount = models.PositiveIntegerField(_("amount"))
-    unit = models.CharField(_("unit"), max_length=12, choices=Unit)
-    remind_at_percent = models.PositiveSmallIntegerField(
-        _("reminder, percent of the time"),
-        default=75,
-        help_text=_("A reminder goes out when this share of the time has passed; 0 = none."),
-    )
-    source = models.CharField(_("source in the manuals"), max_length=100, blank=True)
-
-    class Meta:
-        verbose_name = _("clock rule")
-        verbose_name_plural = _("clock rules")
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_clock_display()}: {self.amount} {self.get_unit_display()}"
-
-
-class ClockAlarm(models.Model):
-    """An alarm of a clock that has fired: a reminder, or the deadline itself (overdue
-    event, automatic escalation, upgrade to major). The unique constraint is what makes
-    the sweep act once per alarm, whatever runs it twice or at the same time. A new
-    deadline (after an extension or a regrade) is a new alarm."""
-
-    class Kind(models.TextChoices):
-        REMINDER = "reminder", _("Reminder")
-        DUE = "due", _("Deadline reached")
-
-    complaint = models.ForeignKey(
-        Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="alarms"
-    )
-    clock = models.CharField(_("clock"), max_length=24)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
-    due_at = models.DateTimeField(_("deadline"))
-    fired_at = models.DateTimeField(_("fired at"))
-
-    class Meta:
-        verbose_name = _("clock alarm")
-        verbose_name_plural = _("clock alarms")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["complaint", "clock", "kind", "due_at"], name="clock_alarm_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.complaint_id} {self.clock} {self.kind} {self.due_at:%Y-%m-%d %H:%M}"

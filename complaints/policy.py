@@ -1,187 +1,141 @@
-"""The clocks of SPEC §3 in one place.
+"""The complaint clocks' numbers and the grade maps of SPEC §3, in one place.
 
-Numbers come from ``ClockRule`` rows (editable in the admin); ``DEFAULT_RULES`` holds
-the seeds' values and is used for any row a manager deleted. All times are Asia/Shanghai.
+The numbers are the seeds' defaults; managers change them in the admin (rule book,
+``casework.ClockRule``, keys ``complaint.*``). ``complaints.clocks`` turns them into
+deadlines.
 
-Units:
-- minutes, hours, calendar days: plain arithmetic ("2 days" = same time two days later);
-- working days: by the end of working hours of the N-th working day after the day the
-  clock starts (company calendar: holidays and make-up working days, staff.calendar);
-- the same day: before 24:00 of the day the clock starts. A clock that starts after
-  working hours (after the company's end of work, any day of the week) is due one hour
-  after the start of work the next calendar morning: nobody is given minutes before
-  midnight, and a major complaint still reaches the general manager within hours, even
-  over a holiday (the duty officer and the managers' phones work every day).
-
-    clock                 starts       default
-    route                 received     10 minutes            (002 §4.4, 004 §4.3.4)
-    escalate_important    received     1 hour                (002 §4.5)
-    escalate_major        received     the same day          (002 §4.5)
-    resolve_minor         received     2 days, or the resident's date if sooner
-    resolve_important     received     3 days
-    resolve_major         received     10 days
-    answer_major          received     2 days                (a clear answer)
-    reply_oral            received     1 working day         (003: visit, phone, staff)
-    reply_written         received     3 working days        (003: letter, suggestion box)
-    upgrade               received     30 days: unresolved becomes major
-    inform                handled      the same day          (002 §7)
+    clock                          starts     default
+    complaint.route                received   10 minutes            (002 §4.4, 004 §4.3.4)
+    complaint.escalate_important   received   1 hour                (002 §4.5)
+    complaint.escalate_major       received   the same day          (002 §4.5)
+    complaint.resolve_minor        received   2 days, or the resident's date if sooner
+    complaint.resolve_important    received   3 days
+    complaint.resolve_major        received   10 days
+    complaint.answer_major         received   2 days                (a clear answer)
+    complaint.reply_oral           received   1 working day         (003: visit, phone, staff)
+    complaint.reply_written        received   3 working days        (003: letter, suggestion box)
+    complaint.upgrade              received   30 days: unresolved becomes major
+    complaint.inform               handled    the same day          (002 §7)
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+from django.utils.translation import gettext_lazy as _
 
-from django.utils import timezone
+from casework.models import Unit
+from casework.rules import Rule, RuleSpec, register_rules
+from staff.roles import Role
 
-from staff.calendar import Calendar
+from .models import Channel, Grade
 
-from .models import Channel, ClockRule, Grade
+ROUTE = "complaint.route"
+ESCALATE_IMPORTANT = "complaint.escalate_important"
+ESCALATE_MAJOR = "complaint.escalate_major"
+RESOLVE_MINOR = "complaint.resolve_minor"
+RESOLVE_IMPORTANT = "complaint.resolve_important"
+RESOLVE_MAJOR = "complaint.resolve_major"
+ANSWER_MAJOR = "complaint.answer_major"
+REPLY_ORAL = "complaint.reply_oral"
+REPLY_WRITTEN = "complaint.reply_written"
+UPGRADE = "complaint.upgrade"
+INFORM = "complaint.inform"
 
-Rule = tuple[int, str, int]  # amount, unit, reminder percent
-
-DEFAULT_RULES: dict[str, Rule] = {
-    ClockRule.Clock.ROUTE: (10, ClockRule.Unit.MINUTES, 75),
-    ClockRule.Clock.ESCALATE_IMPORTANT: (1, ClockRule.Unit.HOURS, 0),
-    ClockRule.Clock.ESCALATE_MAJOR: (0, ClockRule.Unit.SAME_DAY, 0),
-    ClockRule.Clock.RESOLVE_MINOR: (2, ClockRule.Unit.DAYS, 75),
-    ClockRule.Clock.RESOLVE_IMPORTANT: (3, ClockRule.Unit.DAYS, 75),
-    ClockRule.Clock.ANSWER_MAJOR: (2, ClockRule.Unit.DAYS, 75),
-    ClockRule.Clock.RESOLVE_MAJOR: (10, ClockRule.Unit.DAYS, 75),
-    ClockRule.Clock.UPGRADE: (30, ClockRule.Unit.DAYS, 0),
-    ClockRule.Clock.INFORM: (0, ClockRule.Unit.SAME_DAY, 75),
-    ClockRule.Clock.REPLY_ORAL: (1, ClockRule.Unit.WORKING_DAYS, 75),
-    ClockRule.Clock.REPLY_WRITTEN: (3, ClockRule.Unit.WORKING_DAYS, 75),
-}
+RULES = [
+    RuleSpec(
+        ROUTE,
+        _("Complaint: route to the department and sign for it (派单签收)"),
+        Rule(10, Unit.MINUTES, 75),
+        "002 §4.4, 004 §4.3.4",
+    ),
+    RuleSpec(
+        ESCALATE_IMPORTANT,
+        _("Complaint: pass an important complaint to the office director"),
+        Rule(1, Unit.HOURS, 0),
+        "002 §4.5, 004 §4.3.5",
+    ),
+    RuleSpec(
+        ESCALATE_MAJOR,
+        _("Complaint: pass a major complaint to the general manager"),
+        Rule(0, Unit.SAME_DAY, 0),
+        "002 §4.5, 004 §4.3.5",
+    ),
+    RuleSpec(
+        RESOLVE_MINOR,
+        _("Complaint: resolve a minor complaint"),
+        Rule(2, Unit.DAYS, 75),
+        "002 §4.6, 004 §4.3.6",
+    ),
+    RuleSpec(
+        RESOLVE_IMPORTANT,
+        _("Complaint: resolve an important complaint"),
+        Rule(3, Unit.DAYS, 75),
+        "002 §4.6, 004 §4.3.6",
+    ),
+    RuleSpec(
+        ANSWER_MAJOR,
+        _("Complaint: a clear answer on a major complaint (明确答复)"),
+        Rule(2, Unit.DAYS, 75),
+        "002 §4.6, 004 §4.3.6",
+    ),
+    RuleSpec(
+        RESOLVE_MAJOR,
+        _("Complaint: resolve a major complaint"),
+        Rule(10, Unit.DAYS, 75),
+        "002 §4.6, 004 §4.3.6",
+    ),
+    RuleSpec(
+        UPGRADE,
+        _("Complaint: unresolved for a month becomes major"),
+        Rule(30, Unit.DAYS, 0),
+        "002 §4.3, 004 §4.3.2",
+    ),
+    RuleSpec(
+        INFORM,
+        _("Complaint: tell the resident the result after handling (回复结果)"),
+        Rule(0, Unit.SAME_DAY, 75),
+        "002 §7",
+    ),
+    RuleSpec(
+        REPLY_ORAL,
+        _("Complaint: first reply to an oral complaint (口头投诉答复)"),
+        Rule(1, Unit.WORKING_DAYS, 75),
+        "003 投诉处理程序",
+    ),
+    RuleSpec(
+        REPLY_WRITTEN,
+        _("Complaint: written reply to a letter or suggestion-box note (书面答复)"),
+        Rule(3, Unit.WORKING_DAYS, 75),
+        "003 投诉处理程序",
+    ),
+]
+register_rules(*RULES)
 
 RESOLVE_CLOCK = {
-    Grade.MINOR: ClockRule.Clock.RESOLVE_MINOR,
-    Grade.IMPORTANT: ClockRule.Clock.RESOLVE_IMPORTANT,
-    Grade.MAJOR: ClockRule.Clock.RESOLVE_MAJOR,
+    Grade.MINOR: RESOLVE_MINOR,
+    Grade.IMPORTANT: RESOLVE_IMPORTANT,
+    Grade.MAJOR: RESOLVE_MAJOR,
 }
 ESCALATE_CLOCK = {
-    Grade.IMPORTANT: ClockRule.Clock.ESCALATE_IMPORTANT,
-    Grade.MAJOR: ClockRule.Clock.ESCALATE_MAJOR,
+    Grade.IMPORTANT: ESCALATE_IMPORTANT,
+    Grade.MAJOR: ESCALATE_MAJOR,
 }
 WRITTEN_CHANNELS = {Channel.LETTER, Channel.SUGGESTION_BOX}
 # Who a grade is escalated to, and who approves its extensions (SPEC §3).
-ESCALATE_TO = {Grade.IMPORTANT: "office_director", Grade.MAJOR: "general_manager"}
+ESCALATE_TO = {Grade.IMPORTANT: Role.OFFICE_DIRECTOR, Grade.MAJOR: Role.GENERAL_MANAGER}
 EXTENSION_APPROVER = {
-    Grade.MINOR: "office_director",
-    Grade.IMPORTANT: "general_manager",
-    Grade.MAJOR: "general_manager",
+    Grade.MINOR: Role.OFFICE_DIRECTOR,
+    Grade.IMPORTANT: Role.GENERAL_MANAGER,
+    Grade.MAJOR: Role.GENERAL_MANAGER,
 }
-
-
-def ensure_clock_rules() -> None:
-    """Create the row of any clock that has none, with the seeds' numbers."""
-    for clock, (amount, unit, remind) in DEFAULT_RULES.items():
-        ClockRule.objects.get_or_create(
-            clock=clock, defaults={"amount": amount, "unit": unit, "remind_at_percent": remind}
-        )
-
-
-def load_rules() -> dict[str, Rule]:
-    rules = dict(DEFAULT_RULES)
-    rules.update(
-        {r.clock: (r.amount, r.unit, r.remind_at_percent) for r in ClockRule.objects.all()}
-    )
-    return rules
-
-
-def add(
-    start: dt.datetime, amount: int, unit: str, calendar: Calendar | None = None
-) -> dt.datetime:
-    local = timezone.localtime(start)
-    if unit == ClockRule.Unit.MINUTES:
-        return local + dt.timedelta(minutes=amount)
-    if unit == ClockRule.Unit.HOURS:
-        return local + dt.timedelta(hours=amount)
-    if unit == ClockRule.Unit.DAYS:
-        # Same wall-clock time N days later (Shanghai has no DST; this stays exact).
-        return local + dt.timedelta(days=amount)
-    calendar = calendar or Calendar(None)
-    if unit == ClockRule.Unit.WORKING_DAYS:
-        return calendar.add_working_days(local, amount)
-    if unit == ClockRule.Unit.SAME_DAY:
-        return same_day(local, calendar, extra_days=amount)
-    raise ValueError(f"unknown clock unit {unit!r}")
-
-
-def same_day(start: dt.datetime, calendar: Calendar, extra_days: int = 0) -> dt.datetime:
-    """Before 24:00 of the start day; after working hours, by an hour into the next
-    morning's working hours (see the module's docstring)."""
-    local = timezone.localtime(start)
-    day = local.date() + dt.timedelta(days=extra_days)
-    if local.time() >= calendar.work_end:
-        next_morning = dt.datetime.combine(day + dt.timedelta(days=1), calendar.work_start)
-        return timezone.make_aware(next_morning) + dt.timedelta(hours=1)
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-
-
-@dataclass(frozen=True)
-class Deadlines:
-    route_due: dt.datetime
-    escalate_due: dt.datetime | None
-    answer_due: dt.datetime | None
-    resolve_due: dt.datetime
-    upgrade_due: dt.datetime | None
+# How far up a complaint has been passed: escalating never goes down.
+ESCALATION_RANK = {"": 0, Role.OFFICE_DIRECTOR: 1, Role.GENERAL_MANAGER: 2}
 
 
 def answer_clock(grade: str, channel: str) -> str:
+    """The rule of the answer owed to the resident: a clear answer on a major
+    complaint, otherwise the reply an oral or a written complaint is owed."""
     if grade == Grade.MAJOR:
-        return ClockRule.Clock.ANSWER_MAJOR
+        return ANSWER_MAJOR
     if channel in WRITTEN_CHANNELS:
-        return ClockRule.Clock.REPLY_WRITTEN
-    return ClockRule.Clock.REPLY_ORAL
-
-
-def deadlines_for(
-    *,
-    received_at: dt.datetime,
-    grade: str,
-    channel: str = Channel.PHONE,
-    requested_deadline: dt.date | None = None,
-    rules: dict[str, Rule] | None = None,
-    calendar: Calendar | None = None,
-) -> Deadlines:
-    rules = rules or load_rules()
-    calendar = calendar or Calendar(None)
-
-    def clock(name: str) -> dt.datetime:
-        return due_after(name, received_at, rules=rules, calendar=calendar)
-
-    resolve_due = clock(RESOLVE_CLOCK[grade])
-    if grade == Grade.MINOR and requested_deadline is not None:
-        # The resident's date counts to the end of that day, and only if it is sooner.
-        asked = timezone.make_aware(
-            dt.datetime.combine(requested_deadline + dt.timedelta(days=1), dt.time.min)
-        )
-        resolve_due = min(resolve_due, asked)
-    return Deadlines(
-        route_due=clock(ClockRule.Clock.ROUTE),
-        escalate_due=clock(ESCALATE_CLOCK[grade]) if grade in ESCALATE_CLOCK else None,
-        answer_due=clock(answer_clock(grade, channel)),
-        resolve_due=resolve_due,
-        upgrade_due=clock(ClockRule.Clock.UPGRADE) if grade != Grade.MAJOR else None,
-    )
-
-
-def due_after(
-    clock: str,
-    start: dt.datetime,
-    *,
-    rules: dict[str, Rule] | None = None,
-    calendar: Calendar | None = None,
-) -> dt.datetime:
-    """When ``clock`` (a ClockRule.Clock) that started at ``start`` is due."""
-    amount, unit, _remind = (rules or load_rules())[clock]
-    return add(start, amount, unit, calendar)
-
-
-def inform_due_for(handled_at: dt.datetime, calendar: Calendar | None = None) -> dt.datetime:
-    return due_after(ClockRule.Clock.INFORM, handled_at, calendar=calendar)
-
-
-def reminder_percent(rules: dict[str, Rule], clock: str) -> int:
-    return rules.get(clock, DEFAULT_RULES.get(clock, (0, "", 0)))[2]
+        return REPLY_WRITTEN
+    return REPLY_ORAL

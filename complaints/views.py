@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from staff.access import capability_required, estates_for, has_capability, profile_of
 from staff.models import Unit
 from staff.roles import (
-    HANDLE_COMPLAINTS,
     REGRADE_COMPLAINTS,
     USE_DEPARTMENT_QUEUE,
     USE_INTAKE_DESK,
@@ -40,7 +39,7 @@ from .forms import (
     RegradeForm,
     RouteForm,
 )
-from .models import Complaint, Extension, Status
+from .models import Complaint, Extension
 
 PAGE_SIZE = 50
 MAX_PAGE = 2000  # deeper than anyone pages; narrow the filters instead
@@ -235,23 +234,6 @@ class Action:
     css: str = "btn-primary"
 
 
-def _desk(user, c):
-    return has_capability(user, USE_INTAKE_DESK)
-
-
-def _head(user, c):
-    profile = profile_of(user)
-    return user.is_superuser or (
-        has_capability(user, HANDLE_COMPLAINTS)
-        and profile is not None
-        and profile.department_id == c.department_id
-    )
-
-
-def _regrader(user, c):
-    return has_capability(user, REGRADE_COMPLAINTS)
-
-
 ACTIONS: dict[str, Action] = {
     "route": Action(
         gettext_lazy("Route (派单)"),
@@ -259,10 +241,7 @@ ACTIONS: dict[str, Action] = {
         lambda u, c, d: services.complaint_route(
             actor=u, complaint_id=c.pk, department=d["department"]
         ),
-        lambda u, c: (
-            _desk(u, c)
-            and c.status in (Status.RECEIVED, Status.REOPENED, Status.ROUTED, Status.SIGNED)
-        ),
+        services.complaint_can_route,
     ),
     "on_the_spot": Action(
         gettext_lazy("Resolved on the spot"),
@@ -270,7 +249,7 @@ ACTIONS: dict[str, Action] = {
         lambda u, c, d: services.complaint_close_on_the_spot(
             actor=u, complaint_id=c.pk, note=d["note"]
         ),
-        lambda u, c: _desk(u, c) and c.status in (Status.RECEIVED, Status.REOPENED),
+        services.complaint_can_close_at_intake,
         "btn-outline-success",
     ),
     "out_of_scope": Action(
@@ -279,26 +258,26 @@ ACTIONS: dict[str, Action] = {
         lambda u, c, d: services.complaint_mark_out_of_scope(
             actor=u, complaint_id=c.pk, note=d["note"]
         ),
-        lambda u, c: _desk(u, c) and c.status in (Status.RECEIVED, Status.REOPENED),
+        services.complaint_can_close_at_intake,
         "btn-outline-secondary",
     ),
     "sign": Action(
         gettext_lazy("Sign for it (签收)"),
         None,
         lambda u, c, d: services.complaint_sign(actor=u, complaint_id=c.pk),
-        lambda u, c: _head(u, c) and c.status == Status.ROUTED,
+        services.complaint_can_sign,
     ),
     "handle": Action(
         gettext_lazy("Record the handling"),
         HandleForm,
         lambda u, c, d: services.complaint_handle(actor=u, complaint_id=c.pk, note=d["note"]),
-        lambda u, c: _head(u, c) and c.status == Status.SIGNED,
+        services.complaint_can_handle,
     ),
     "extend": Action(
         gettext_lazy("Ask for an extension"),
         ExtensionRequestForm,
         lambda u, c, d: services.extension_request(actor=u, complaint_id=c.pk, **d),
-        lambda u, c: _head(u, c) and c.status in (Status.ROUTED, Status.SIGNED),
+        services.complaint_can_extend,
         "btn-outline-warning",
     ),
     "inform": Action(
@@ -307,19 +286,19 @@ ACTIONS: dict[str, Action] = {
         lambda u, c, d: services.complaint_inform(
             actor=u, complaint_id=c.pk, method=d["method"], note=d["note"]
         ),
-        lambda u, c: _desk(u, c) and c.status == Status.HANDLED,
+        services.complaint_can_inform,
     ),
     "close": Action(
         gettext_lazy("Close"),
         None,
         lambda u, c, d: services.complaint_close(actor=u, complaint_id=c.pk),
-        lambda u, c: _desk(u, c) and c.status == Status.INFORMED,
+        services.complaint_can_close,
     ),
     "reopen": Action(
         gettext_lazy("Reopen"),
         ReasonForm,
         lambda u, c, d: services.complaint_reopen(actor=u, complaint_id=c.pk, reason=d["reason"]),
-        lambda u, c: (_desk(u, c) or _regrader(u, c)) and c.status == Status.CLOSED,
+        services.complaint_can_reopen,
         "btn-outline-danger",
     ),
     "regrade": Action(
@@ -328,21 +307,21 @@ ACTIONS: dict[str, Action] = {
         lambda u, c, d: services.complaint_regrade(
             actor=u, complaint_id=c.pk, grade=d["grade"], reason=d["reason"]
         ),
-        lambda u, c: _regrader(u, c) and c.is_open,
+        services.complaint_can_regrade,
         "btn-outline-primary",
     ),
     "escalate": Action(
         gettext_lazy("Escalate"),
         OptionalNoteForm,
         lambda u, c, d: services.complaint_escalate(actor=u, complaint_id=c.pk, note=d["note"]),
-        lambda u, c: _regrader(u, c) and c.is_open and c.grade != "minor" and not c.escalated_at,
+        services.complaint_can_escalate,
         "btn-outline-danger",
     ),
     "note": Action(
         gettext_lazy("Add a note"),
         NoteForm,
         lambda u, c, d: services.complaint_add_note(actor=u, complaint_id=c.pk, note=d["note"]),
-        lambda u, c: True,
+        services.complaint_can_add_note,
         "btn-outline-secondary",
     ),
 }
@@ -376,7 +355,8 @@ def _detail_context(request, c: Complaint, bound: dict | None = None) -> dict:
         "decidable": [
             e
             for e in extensions
-            if e.decision == Extension.Decision.PENDING and services.can_decide(request.user, e, c)
+            if e.decision == Extension.Decision.PENDING
+            and services.complaint_can_decide_extension(request.user, c)
         ],
         "decision_form": ExtensionDecisionForm(),
         "now": timezone.now(),

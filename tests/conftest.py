@@ -115,3 +115,58 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+# --- complaint services (tests/test_complaint_*.py, tests/test_handling_log.py) ------
+# Imports are local so this section could be appended without touching the block above.
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    """Celery's queue is replaced by a recorder (the database stays real): every task
+    sent with delay() or apply_async() is listed here instead of reaching the broker.
+
+    Not autouse: the complaint-service test modules opt in with
+    ``pytestmark = pytest.mark.usefixtures("sent_tasks")``."""
+    from celery.app.task import Task
+
+    sent: list[tuple[str, tuple]] = []
+
+    def record(task, args=None, kwargs=None, **options):
+        sent.append((task.name, tuple(args or ())))
+
+    monkeypatch.setattr(Task, "apply_async", record)
+    return sent
+
+
+@pytest.fixture
+def head_with_email(dept_head, eng):
+    """The engineering department's head, with an email address for the routed notice."""
+    dept_head.email = "eng@example.com"
+    dept_head.save(update_fields=["email"])
+    eng.head = dept_head
+    eng.save(update_fields=["head"])
+    return dept_head
+
+
+@pytest.fixture
+def eng(dept_head):
+    return dept_head.staff_profile.department
+
+
+@pytest.fixture
+def cleaning(ch):
+    from tests.factories.complaints import department
+
+    return department(ch, Department.Kind.CLEANING)
+
+
+@pytest.fixture
+def users(clerk, dept_head, supervisor, eng, cleaning):
+    return {
+        "clerk": clerk,
+        "head": dept_head,
+        "supervisor": supervisor,
+        "eng": eng,
+        "cleaning": cleaning,
+    }

@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from complaints import deadlines, services
+from casework.sweep import sweep as deadline_sweep
+from complaints import services
 from complaints.models import ComplaintEvent, EventKind, Extension, Grade
 from staff.models import Department, Notification
 from tests.factories.complaints import advance, department, make_complaint
@@ -23,7 +24,7 @@ def at(delta=dt.timedelta()):
 
 def sweep(delta):
     with at(delta):
-        return deadlines.deadline_sweep()
+        return deadline_sweep()
 
 
 def kinds(c, kind):

@@ -9,8 +9,9 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from complaints.models import ClockAlarm, ClockRule, Complaint, ComplaintEvent, EventKind
-from complaints.tasks import sweep_deadlines
+from casework.models import Alarm, ClockRule
+from casework.tasks import sweep_deadlines
+from complaints.models import Complaint, ComplaintEvent, EventKind
 from staff.models import Heartbeat, Notification
 from tests import processes
 from tests.factories.complaints import make_complaint
@@ -20,7 +21,9 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 
 def test_an_unrouted_complaint_is_alerted_by_the_running_worker_and_beat(clerk, supervisor):
     # A shortened policy: routing is due at once; beat wakes the sweep every 2 seconds.
-    ClockRule.objects.update_or_create(clock="route", defaults={"amount": 0, "unit": "minutes"})
+    ClockRule.objects.update_or_create(
+        key="complaint.route", defaults={"amount": 0, "unit": "minutes"}
+    )
     complaint = make_complaint(clerk=clerk)
     processes.flush_broker()
     worker = processes.start("worker")
@@ -59,13 +62,13 @@ def test_a_worker_killed_mid_sweep_is_finished_by_the_next_once_each(clerk, supe
     try:
         sweep_deadlines.delay()
         processes.wait_for(
-            lambda: ClockAlarm.objects.filter(kind="due").count() >= 10,
+            lambda: Alarm.objects.filter(case_type="complaint", kind="due").count() >= 10,
             procs=[worker],
             what="the sweep to start",
         )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
-        done_when_killed = ClockAlarm.objects.filter(kind="due").count()
+        done_when_killed = Alarm.objects.filter(case_type="complaint", kind="due").count()
         assert done_when_killed < n, "the sweep finished before it could be killed"
     finally:
         processes.stop(worker)
@@ -74,7 +77,7 @@ def test_a_worker_killed_mid_sweep_is_finished_by_the_next_once_each(clerk, supe
     try:
         sweep_deadlines.delay()
         processes.wait_for(
-            lambda: ClockAlarm.objects.filter(kind="due").count() >= n,
+            lambda: Alarm.objects.filter(case_type="complaint", kind="due").count() >= n,
             procs=[worker],
             what="every item",
         )

@@ -13,8 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import deadlines, services
-from complaints.models import ClockAlarm, ClockRule, Complaint, ComplaintEvent, EventKind, Grade
+from casework.models import Alarm, ClockRule
+from casework.sweep import sweep as deadline_sweep
+from complaints import services
+from complaints.models import Complaint, ComplaintEvent, EventKind, Grade
 from staff.models import Delivery, Notification
 from tests.factories.complaints import advance, department, make_complaint
 
@@ -28,7 +30,11 @@ def at(delta=dt.timedelta(), base=T0):
 
 def sweep(moment):
     with time_machine.travel(moment, tick=False):
-        return deadlines.deadline_sweep()
+        return deadline_sweep()
+
+
+def alarms(c):
+    return Alarm.objects.filter(case_type="complaint", case_id=c.pk)
 
 
 def events(c, kind):
@@ -70,7 +76,7 @@ def test_signed_in_time_means_no_route_alarm(received, clerk, dept_head):
     with at(dt.timedelta(minutes=3)):
         advance(received, to="signed", clerk=clerk, head=dept_head)
     sweep(T0 + dt.timedelta(minutes=11))
-    assert not ClockAlarm.objects.filter(complaint=received, clock="route").exists()
+    assert not alarms(received).filter(clock="route").exists()
 
 
 def test_routed_but_not_signed_still_alarms(received, clerk, dept_head):
@@ -224,7 +230,7 @@ def test_closed_complaints_have_no_alarms(received, clerk, dept_head):
 
 
 def test_a_managers_rule_change_applies_to_new_complaints(clerk):
-    ClockRule.objects.filter(clock="route").update(amount=30)
+    ClockRule.objects.filter(key="complaint.route").update(amount=30)
     with at():
         c = make_complaint(clerk=clerk)
     assert c.route_due == T0 + dt.timedelta(minutes=30)
@@ -238,7 +244,7 @@ def _counts():
         ComplaintEvent.objects.filter(kind__in=[EventKind.OVERDUE, EventKind.ESCALATED]).count(),
         Notification.objects.count(),
         Delivery.objects.count(),
-        ClockAlarm.objects.count(),
+        Alarm.objects.count(),
     )
 
 
@@ -256,15 +262,16 @@ def test_running_the_sweep_twice_acts_once(clerk, dept_head, supervisor, directo
 
 def test_the_database_refuses_a_second_alarm(received):
     row = dict(
-        complaint=received,
+        case_type="complaint",
+        case_id=received.pk,
         clock="route",
         kind="due",
         due_at=received.route_due,
         fired_at=timezone.now(),
     )
-    ClockAlarm.objects.create(**row)
+    Alarm.objects.create(**row)
     with pytest.raises(IntegrityError), transaction.atomic():
-        ClockAlarm.objects.create(**row)
+        Alarm.objects.create(**row)
 
 
 def test_nothing_due_costs_a_couple_of_queries(received):
@@ -311,11 +318,11 @@ def test_catch_up_after_six_hours_down_does_everything_once_in_order(clerk, supe
         with at(dt.timedelta(minutes=minutes)):
             make_complaint(clerk=clerk, grade=Grade.IMPORTANT, resident_phone=f"13900{minutes:06d}")
     stats = sweep(T0 + dt.timedelta(hours=6))
-    assert stats["complaints"] == 4
+    assert stats["by_table"]["complaint"]["cases"] == 4
     escalated = ComplaintEvent.objects.filter(kind=EventKind.ESCALATED).order_by("id")
     due = [e.complaint.escalate_due for e in escalated]
     assert len(due) == 4 and due == sorted(due)
-    route = ClockAlarm.objects.filter(clock="route", kind="due").count()
+    route = Alarm.objects.filter(case_type="complaint", clock="route", kind="due").count()
     assert route == 4
     assert sweep(T0 + dt.timedelta(hours=6))["alarms"] == 0
 

@@ -1,25 +1,19 @@
 """Every write to a complaint. Each transition has one shape: a transaction, the row
-locked with ``select_for_update``, the actor's right and the current state checked,
-the complaint saved with ``update_fields`` and the event written to the handling log
-in the same transaction. A refused action raises ``ComplaintError`` and writes nothing.
+locked with ``select_for_update``, the actor's right and the current state checked
+(``permissions``: the same predicates the screens ask), the complaint saved with
+``update_fields`` and the event written to the handling log in the same transaction.
+A refused action raises ``ComplaintError`` and writes nothing.
 """
 
 from .base import (
-    DEADLINE_FIELDS,
-    ESCALATION_RANK,
     ComplaintError,
     Conflict,
     IllegalTransition,
     NotAllowed,
-    calendar_of,
-    event_write,
+    book_of,
     find_repeat,
-    next_due,
-    regrade_clocks,
 )
 from .handling import (
-    APPROVER_CAPABILITY,
-    can_decide,
     complaint_close,
     complaint_handle,
     complaint_inform,
@@ -29,25 +23,49 @@ from .handling import (
     extension_request,
 )
 from .intake import (
+    OUTCOMES,
     complaint_close_on_the_spot,
     complaint_intake,
     complaint_mark_out_of_scope,
     complaint_receive,
     complaint_route,
 )
+from .permissions import (
+    complaint_can_add_note,
+    complaint_can_close,
+    complaint_can_close_at_intake,
+    complaint_can_decide_extension,
+    complaint_can_escalate,
+    complaint_can_extend,
+    complaint_can_handle,
+    complaint_can_inform,
+    complaint_can_regrade,
+    complaint_can_reopen,
+    complaint_can_route,
+    complaint_can_sign,
+)
 from .supervision import complaint_add_note, complaint_escalate, complaint_regrade
 
 __all__ = [
-    "APPROVER_CAPABILITY",
-    "DEADLINE_FIELDS",
-    "ESCALATION_RANK",
+    "OUTCOMES",
     "ComplaintError",
     "Conflict",
     "IllegalTransition",
     "NotAllowed",
-    "calendar_of",
-    "can_decide",
+    "book_of",
     "complaint_add_note",
+    "complaint_can_add_note",
+    "complaint_can_close",
+    "complaint_can_close_at_intake",
+    "complaint_can_decide_extension",
+    "complaint_can_escalate",
+    "complaint_can_extend",
+    "complaint_can_handle",
+    "complaint_can_inform",
+    "complaint_can_regrade",
+    "complaint_can_reopen",
+    "complaint_can_route",
+    "complaint_can_sign",
     "complaint_close",
     "complaint_close_on_the_spot",
     "complaint_escalate",
@@ -60,10 +78,7 @@ __all__ = [
     "complaint_reopen",
     "complaint_route",
     "complaint_sign",
-    "event_write",
     "extension_decide",
     "extension_request",
     "find_repeat",
-    "next_due",
-    "regrade_clocks",
 ]

@@ -5,85 +5,80 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from staff.access import has_capability
-from staff.roles import (
-    APPROVE_IMPORTANT_EXTENSIONS,
-    APPROVE_MINOR_EXTENSIONS,
-    REGRADE_COMPLAINTS,
-    USE_INTAKE_DESK,
-)
-
-from .. import policy
-from ..models import (
-    Closure,
-    Complaint,
-    EventKind,
-    Extension,
-    Status,
-)
+from .. import events, policy
+from ..clocks import DEADLINE_FIELDS, inform_due_for, start_clocks
+from ..models import Closure, Complaint, Extension, Status
 from .base import (
-    DEADLINE_FIELDS,
     ComplaintError,
     Conflict,
     IllegalTransition,
     NotAllowed,
-    _apply_deadlines,
     _lock,
     _move,
-    _require_department,
-    _require_desk,
     _save,
-    _works_at,
-    calendar_of,
-    event_write,
+    book_of,
+)
+from .permissions import (
+    CLOSE,
+    EXTEND,
+    HANDLE,
+    INFORM,
+    REOPEN,
+    SIGN,
+    complaint_can_decide_extension,
 )
 
 
 @transaction.atomic
-def complaint_sign(*, actor, complaint_id: int) -> Complaint:
+def complaint_sign(*, actor: User, complaint_id: int) -> Complaint:
     """The department signs for the form (签收)."""
     c = _lock(complaint_id)
-    _require_department(actor, c)
+    SIGN.check(actor, c)
     _move(c, Status.SIGNED)
     c.signed_at = timezone.now()
-    _save(c, ["status", "signed_at"])
-    event_write(complaint=c, kind=EventKind.SIGNED, actor=actor)
+    _save(c, ["status", "signed_at"], book_of(c))
+    events.record(events.signed(c, actor=actor))
     return c
 
 
 @transaction.atomic
-def complaint_handle(*, actor, complaint_id: int, note: str) -> Complaint:
+def complaint_handle(*, actor: User, complaint_id: int, note: str) -> Complaint:
     """The department records what was done and the result."""
     if not note.strip():
         raise ComplaintError(_("Write what was done and the result."))
     c = _lock(complaint_id)
-    _require_department(actor, c)
+    HANDLE.check(actor, c)
+    book = book_of(c)
     _move(c, Status.HANDLED)
     c.handled_at = timezone.now()
     c.handling_note = note.strip()
-    c.inform_due = policy.inform_due_for(c.handled_at, calendar_of(c))
-    _save(c, ["status", "handled_at", "handling_note", "inform_due"])
+    c.inform_due = inform_due_for(book, c.handled_at)
+    _save(c, ["status", "handled_at", "handling_note", "inform_due"], book)
     # Handled in time after all: a request still waiting has nothing left to decide.
     c.extensions.filter(decision=Extension.Decision.PENDING).update(
         decision=Extension.Decision.WITHDRAWN, decided_at=c.handled_at
     )
-    event_write(complaint=c, kind=EventKind.HANDLED, actor=actor, note=c.handling_note)
+    events.record(events.handled(c, actor=actor))
     return c
 
 
 @transaction.atomic
 def extension_request(
-    *, actor, complaint_id: int, reason: str, interim_measure: str, new_deadline: dt.datetime
+    *,
+    actor: User,
+    complaint_id: int,
+    reason: str,
+    interim_measure: str,
+    new_deadline: dt.datetime,
 ) -> Extension:
     """A department that cannot meet the deadline asks for more time (001 §4.3)."""
     c = _lock(complaint_id)
-    _require_department(actor, c)
-    if c.status not in (Status.ROUTED, Status.SIGNED):
-        raise IllegalTransition(_("Only a complaint still being handled can be extended."))
+    EXTEND.check(actor, c)
     if not reason.strip() or not interim_measure.strip():
         raise ComplaintError(_("Give the reason and the interim measure."))
     if new_deadline <= (c.resolve_due or timezone.now()):
@@ -99,40 +94,27 @@ def extension_request(
         new_deadline=new_deadline,
         approver_role=policy.EXTENSION_APPROVER[c.grade],
     )
-    event_write(
-        complaint=c,
-        kind=EventKind.EXTENSION_REQUESTED,
-        actor=actor,
-        note=ext.reason,
-        interim_measure=ext.interim_measure,
-        new_deadline=new_deadline.isoformat(),
-        approver=ext.approver_role,
+    events.record(
+        events.extension_requested(
+            c,
+            actor=actor,
+            reason=ext.reason,
+            interim_measure=ext.interim_measure,
+            new_deadline=new_deadline,
+            approver=ext.approver_role,
+        )
     )
     return ext
 
 
-APPROVER_CAPABILITY = {
-    "office_director": APPROVE_MINOR_EXTENSIONS,
-    "general_manager": APPROVE_IMPORTANT_EXTENSIONS,
-}
-
-
-def can_decide(actor, ext: Extension, complaint: Complaint) -> bool:
-    """The approver is the one the complaint's grade names now (SPEC §3)."""
-    approver = policy.EXTENSION_APPROVER[complaint.grade]
-    return has_capability(actor, APPROVER_CAPABILITY[approver]) and _works_at(
-        actor, complaint.estate_id
-    )
-
-
 @transaction.atomic
-def extension_decide(*, actor, extension_id: int, approve: bool, note: str = "") -> Extension:
+def extension_decide(*, actor: User, extension_id: int, approve: bool, note: str = "") -> Extension:
     try:
         ext = Extension.objects.select_for_update().get(pk=extension_id)
     except Extension.DoesNotExist:
         raise ComplaintError(_("This extension request does not exist.")) from None
     c = _lock(ext.complaint_id)
-    if not can_decide(actor, ext, c):
+    if not complaint_can_decide_extension(actor, c):
         raise NotAllowed(_("Only the approver named on the request may decide it."))
     if ext.decision != Extension.Decision.PENDING:
         raise Conflict(_("This request was already decided."))
@@ -149,95 +131,62 @@ def extension_decide(*, actor, extension_id: int, approve: bool, note: str = "")
     if approve:
         previous = c.resolve_due
         c.resolve_due = ext.new_deadline
-        _save(c, ["resolve_due"])
-        event_write(
-            complaint=c,
-            kind=EventKind.EXTENSION_APPROVED,
-            actor=actor,
-            note=ext.decision_note,
-            previous=previous.isoformat() if previous else None,
-            new_deadline=ext.new_deadline.isoformat(),
+        _save(c, ["resolve_due"], book_of(c))
+        events.record(
+            events.extension_approved(
+                c,
+                actor=actor,
+                note=ext.decision_note,
+                previous=previous,
+                new_deadline=ext.new_deadline,
+            )
         )
     else:
-        event_write(
-            complaint=c, kind=EventKind.EXTENSION_REFUSED, actor=actor, note=ext.decision_note
-        )
+        events.record(events.extension_refused(c, actor=actor, note=ext.decision_note))
     return ext
 
 
-# --- back at the desk ----------------------------------------------------------------------
-
-
 @transaction.atomic
-def complaint_inform(*, actor, complaint_id: int, method: str, note: str = "") -> Complaint:
+def complaint_inform(*, actor: User, complaint_id: int, method: str, note: str = "") -> Complaint:
     """The desk tells the resident the result (phone, or a visit by the floor patrol)."""
     c = _lock(complaint_id)
-    _require_desk(actor, c.estate_id)
+    INFORM.check(actor, c)
     _move(c, Status.INFORMED)
     c.informed_at = timezone.now()
-    _save(c, ["status", "informed_at"])
-    event_write(complaint=c, kind=EventKind.INFORMED, actor=actor, note=note.strip(), method=method)
+    _save(c, ["status", "informed_at"], book_of(c))
+    events.record(events.informed(c, actor=actor, method=method, note=note.strip()))
     return c
 
 
 @transaction.atomic
-def complaint_close(*, actor, complaint_id: int) -> Complaint:
+def complaint_close(*, actor: User, complaint_id: int) -> Complaint:
     c = _lock(complaint_id)
-    _require_desk(actor, c.estate_id)
-    if c.status != Status.INFORMED:
-        # RECEIVED/REOPENED → CLOSED exists only for on-the-spot and out-of-scope closures.
-        if c.status == Status.CLOSED:
-            raise Conflict(
-                _("Complaint %(n)s is already %(s)s.")
-                % {"n": c.number, "s": c.get_status_display()}
-            )
-        raise IllegalTransition(
-            _("Complaint %(n)s is %(s)s: tell the resident the result before closing it.")
-            % {"n": c.number, "s": c.get_status_display()}
-        )
+    CLOSE.check(actor, c)
     _move(c, Status.CLOSED)
     c.closed_at = timezone.now()
     c.closure = Closure.HANDLED
-    _save(c, ["status", "closed_at", "closure"])
-    event_write(complaint=c, kind=EventKind.CLOSED, actor=actor, closure=Closure.HANDLED)
+    _save(c, ["status", "closed_at", "closure"], book_of(c))
+    events.record(events.closed(c, actor=actor))
     return c
 
 
 @transaction.atomic
-def complaint_reopen(*, actor, complaint_id: int, reason: str) -> Complaint:
+def complaint_reopen(*, actor: User, complaint_id: int, reason: str) -> Complaint:
     """E.g. after an unsatisfied callback: the clocks start again from now."""
     if not reason.strip():
         raise ComplaintError(_("Say why the complaint is reopened."))
     c = _lock(complaint_id)
-    if not (
-        _works_at(actor, c.estate_id)
-        and (has_capability(actor, USE_INTAKE_DESK) or has_capability(actor, REGRADE_COMPLAINTS))
-    ):
-        raise NotAllowed(_("Only the service desk or a supervisor may reopen a complaint."))
+    REOPEN.check(actor, c)
+    book = book_of(c)
     _move(c, Status.REOPENED)
     now = timezone.now()
     upgrade_due = c.upgrade_due
-    _apply_deadlines(c, now)
-    c.upgrade_due = upgrade_due
+    start_clocks(c, now, book)
+    c.upgrade_due = upgrade_due  # a month from receipt still makes it major
     c.reopened_at = now
     c.closure = ""
     c.closed_at = c.signed_at = c.handled_at = c.informed_at = c.inform_due = None
-    _save(
-        c,
-        [
-            "status",
-            "closure",
-            "closed_at",
-            "signed_at",
-            "handled_at",
-            "informed_at",
-            "inform_due",
-            "reopened_at",
-            *DEADLINE_FIELDS,
-        ],
-    )
-    event_write(complaint=c, kind=EventKind.REOPENED, actor=actor, note=reason.strip())
+    fields = ["status", "closure", "closed_at", "signed_at", "handled_at", "informed_at"]
+    _save(c, [*fields, "inform_due", "reopened_at", *DEADLINE_FIELDS], book)
+    events.record(events.reopened(c, actor=actor, reason=reason.strip()))
     return c
-
-
-# --- supervisors ---------------------------------------------------------------------------

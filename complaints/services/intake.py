@@ -4,47 +4,92 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.rules import RuleBook
 from staff.models import Department, Estate, Unit
 from staff.notify import notify
+from staff.selectors import department_heads
 from staff.validators import normalize_phone, validate_phone
 
-from .. import policy
-from ..models import (
-    ClockRule,
-    Closure,
-    Complaint,
-    EventKind,
-    Status,
-)
+from .. import events, policy
+from ..clocks import TABLE, start_clocks
+from ..models import Closure, Complaint, Status
 from .base import (
     ComplaintError,
     Conflict,
-    IllegalTransition,
-    _apply_deadlines,
+    NotAllowed,
     _lock,
     _move,
     _next_number,
-    _require_desk,
     _save,
-    calendar_of,
-    event_write,
+    book_of,
     find_repeat,
     logger,
-    next_due,
 )
+from .permissions import CLOSE_AT_INTAKE, DESK_ONLY, ROUTE, is_desk
+
+# What the desk does right after logging the form.
+ROUTE_OUTCOME, ON_THE_SPOT, OUT_OF_SCOPE = "route", "on_the_spot", "out_of_scope"
+OUTCOMES = (ROUTE_OUTCOME, ON_THE_SPOT, OUT_OF_SCOPE)
 
 
-@transaction.atomic
-def complaint_receive(
+def _intake_errors(
     *,
-    actor,
     estate: Estate,
+    now: dt.datetime,
+    description: str,
+    anonymous: bool,
+    resident_name: str,
+    resident_phone: str,
+    requested_deadline: dt.date | None,
+    unit: Unit | None,
+    target_department: Department | None,
+    incident_at: dt.datetime | None,
+    repeat_of: Complaint | None,
+) -> dict[str, str]:
+    """Every rule of the form, by field; the intake form shows them beside the fields."""
+    errors: dict[str, str] = {}
+    if not description.strip():
+        errors["description"] = _("Say briefly what happened.")
+    if not anonymous and not resident_name.strip() and not resident_phone:
+        errors["resident_name"] = _("Give the resident's name or phone, or mark it anonymous.")
+    if resident_phone and not anonymous:
+        try:
+            validate_phone(resident_phone)
+        except ValidationError as exc:
+            errors["resident_phone"] = exc.messages[0]
+    if requested_deadline and requested_deadline < timezone.localdate(now):
+        errors["requested_deadline"] = _("The requested deadline is in the past.")
+    if unit is not None and unit.estate_id != estate.pk:
+        errors["unit"] = _("This unit belongs to another estate.")
+    if target_department is not None and target_department.estate_id != estate.pk:
+        errors["target_department"] = _("This department belongs to another estate.")
+    if incident_at and incident_at > now + dt.timedelta(minutes=5):
+        errors["incident_at"] = _("The incident cannot be in the future.")
+    if repeat_of is not None and repeat_of.estate_id != estate.pk:
+        errors["repeat_of"] = _("That complaint belongs to another estate.")
+    return errors
+
+
+def _outcome_errors(outcome: str, department: Department | None, note: str) -> dict[str, str]:
+    if outcome == ROUTE_OUTCOME and department is None:
+        return {"department": _("Choose the department to route it to.")}
+    if outcome in (ON_THE_SPOT, OUT_OF_SCOPE) and not note.strip():
+        return {"outcome_note": _("Write what was done or explained to the resident.")}
+    return {}
+
+
+def _receive(
+    *,
+    actor: User,
+    estate: Estate,
+    book: RuleBook,
     channel: str,
     category: str,
     grade: str,
@@ -61,38 +106,30 @@ def complaint_receive(
     resident_phone: str = "",
     in_scope: bool = True,
     repeat_of: Complaint | None = None,
+    more_errors: dict[str, str] | None = None,
 ) -> Complaint:
-    """Log a complaint from the 《住户投诉意见表》 (SPEC §1)."""
-    from ..deadlines import next_sweep_at
-
-    _require_desk(actor, estate.pk)
+    if not is_desk(actor, estate.pk):
+        raise NotAllowed(str(DESK_ONLY))
     now = timezone.now()
-    errors: dict[str, str] = {}
-    if not description.strip():
-        errors["description"] = _("Say briefly what happened.")
-    if anonymous:
-        resident_name, resident_phone = "", ""
-    elif not resident_name.strip() and not resident_phone.strip():
-        errors["resident_name"] = _("Give the resident's name or phone, or mark it anonymous.")
     resident_phone = normalize_phone(resident_phone)
-    if resident_phone:
-        try:
-            validate_phone(resident_phone)
-        except ValidationError as exc:
-            errors["resident_phone"] = exc.messages[0]
-    if requested_deadline and requested_deadline < timezone.localdate(now):
-        errors["requested_deadline"] = _("The requested deadline is in the past.")
-    if unit is not None and unit.estate_id != estate.pk:
-        errors["unit"] = _("This unit belongs to another estate.")
-    if target_department is not None and target_department.estate_id != estate.pk:
-        errors["target_department"] = _("This department belongs to another estate.")
-    if incident_at and incident_at > now + dt.timedelta(minutes=5):
-        errors["incident_at"] = _("The incident cannot be in the future.")
-    if repeat_of is not None and repeat_of.estate_id != estate.pk:
-        errors["repeat_of"] = _("That complaint belongs to another estate.")
+    errors = _intake_errors(
+        estate=estate,
+        now=now,
+        description=description,
+        anonymous=anonymous,
+        resident_name=resident_name,
+        resident_phone=resident_phone,
+        requested_deadline=requested_deadline,
+        unit=unit,
+        target_department=target_department,
+        incident_at=incident_at,
+        repeat_of=repeat_of,
+    )
+    errors.update(more_errors or {})
     if errors:
         raise ValidationError(errors)
-
+    if anonymous:
+        resident_name, resident_phone = "", ""
     if repeat_of is None:
         repeat_of = find_repeat(estate=estate, unit=unit, phone=resident_phone, category=category)
     c = Complaint(
@@ -117,34 +154,34 @@ def complaint_receive(
         in_scope=in_scope,
         repeat_of=repeat_of,
     )
-    _apply_deadlines(c, now)
-    c.next_due = next_due(c)
-    c.sweep_at = next_sweep_at(c)
+    start_clocks(c, now, book)
+    TABLE.refresh(c, book)
     c.save()
-    event_write(
-        complaint=c,
-        kind=EventKind.RECEIVED,
-        actor=actor,
-        channel=channel,
-        repeat_of=repeat_of.number if repeat_of else None,
-    )
-    event_write(complaint=c, kind=EventKind.GRADED, actor=actor, grade=grade)
+    events.record(events.received(c, actor=actor, repeat_of=repeat_of))
+    events.record(events.graded(c, actor=actor))
     logger.info("complaint %s received (estate %s)", c.number, estate.code)
     return c
 
 
 @transaction.atomic
-def complaint_route(*, actor, complaint_id: int, department: Department) -> Complaint:
+def complaint_receive(*, actor: User, estate: Estate, **fields: object) -> Complaint:
+    """Log a complaint from the 《住户投诉意见表》 (SPEC §1). Every rule of the form is
+    checked here; a refusal raises ``ValidationError`` keyed by field."""
+    return _receive(actor=actor, estate=estate, book=RuleBook.load(estate.company_id), **fields)  # type: ignore[arg-type]
+
+
+def _route(
+    actor: User, complaint_id: int, department: Department, book: RuleBook | None
+) -> Complaint:
     c = _lock(complaint_id)
-    _require_desk(actor, c.estate_id)
+    ROUTE.check(actor, c)
     if department.estate_id != c.estate_id:
         raise ComplaintError(_("The department belongs to another estate."))
     if c.status in (Status.ROUTED, Status.SIGNED) and c.department_id == department.pk:
         raise Conflict(
             _("Complaint %(n)s is already with %(d)s.") % {"n": c.number, "d": department.name}
         )
-    if not c.in_scope:
-        raise IllegalTransition(_("An out-of-scope complaint is not routed."))
+    book = book or book_of(c)
     previous = c.department
     _move(c, Status.ROUTED)
     c.department = department
@@ -153,27 +190,23 @@ def complaint_route(*, actor, complaint_id: int, department: Department) -> Comp
     fields = ["status", "department", "routed_at", "signed_at"]
     if previous is not None:
         # Passed on to another department: it has its own ten minutes to sign for it.
-        c.route_due = policy.due_after(ClockRule.Clock.ROUTE, c.routed_at, calendar=calendar_of(c))
+        c.route_due = book.due_after(policy.ROUTE, c.routed_at)
         fields.append("route_due")
-    _save(c, fields)
-    event_write(
-        complaint=c,
-        kind=EventKind.ROUTED,
-        actor=actor,
-        department=department.name,
-        department_id=department.pk,
-        previous=previous.name if previous else None,
-    )
+    _save(c, fields, book)
+    events.record(events.routed(c, actor=actor, department=department, previous=previous))
     _routed_notice(c, department)
     return c
+
+
+@transaction.atomic
+def complaint_route(*, actor: User, complaint_id: int, department: Department) -> Complaint:
+    return _route(actor, complaint_id, department, None)
 
 
 def _routed_notice(c: Complaint, department: Department) -> None:
     """Tell the head (inbox and email, queued after commit, kept in the database so a
     broker outage only delays it)."""
-    from ..deadlines import department_heads
-
-    heads = department_heads(c)
+    heads = department_heads(c.department_id)
     if not heads:
         return
     notify(
@@ -187,26 +220,24 @@ def _routed_notice(c: Complaint, department: Department) -> None:
 
 
 @transaction.atomic
-def complaint_close_on_the_spot(*, actor, complaint_id: int, note: str) -> Complaint:
+def complaint_close_on_the_spot(*, actor: User, complaint_id: int, note: str) -> Complaint:
     """Solved at the desk at once (000 §5.1)."""
-    return _close_at_intake(actor, complaint_id, note, Closure.ON_THE_SPOT)
+    return _close_at_intake(actor, complaint_id, note, Closure.ON_THE_SPOT, None)
 
 
 @transaction.atomic
-def complaint_mark_out_of_scope(*, actor, complaint_id: int, note: str) -> Complaint:
+def complaint_mark_out_of_scope(*, actor: User, complaint_id: int, note: str) -> Complaint:
     """Not the company's responsibility: explained to the resident, kept and counted."""
-    return _close_at_intake(actor, complaint_id, note, Closure.OUT_OF_SCOPE)
+    return _close_at_intake(actor, complaint_id, note, Closure.OUT_OF_SCOPE, None)
 
 
-def _close_at_intake(actor, complaint_id: int, note: str, closure: str) -> Complaint:
+def _close_at_intake(
+    actor: User, complaint_id: int, note: str, closure: str, book: RuleBook | None
+) -> Complaint:
     if not note.strip():
         raise ComplaintError(_("Write what was done or explained to the resident."))
     c = _lock(complaint_id)
-    _require_desk(actor, c.estate_id)
-    if c.status not in (Status.RECEIVED, Status.REOPENED):
-        raise IllegalTransition(
-            _("Complaint %(n)s is already %(s)s.") % {"n": c.number, "s": c.get_status_display()}
-        )
+    CLOSE_AT_INTAKE.check(actor, c)
     _move(c, Status.CLOSED)
     now = timezone.now()
     c.closure = closure
@@ -219,37 +250,38 @@ def _close_at_intake(actor, complaint_id: int, note: str, closure: str) -> Compl
     else:
         c.in_scope = False
         fields.append("in_scope")
-    _save(c, fields)
-    event_write(complaint=c, kind=EventKind.CLOSED, actor=actor, note=note.strip(), closure=closure)
+    _save(c, fields, book or book_of(c))
+    events.record(events.closed(c, actor=actor, note=note.strip()))
     return c
-
-
-# --- the department ------------------------------------------------------------------------
 
 
 @transaction.atomic
 def complaint_intake(
     *,
-    actor,
+    actor: User,
     estate: Estate,
     outcome: str,
     department: Department | None = None,
     outcome_note: str = "",
-    **fields,
+    **fields: object,
 ) -> Complaint:
     """The intake desk's one step: log the form, then route it, close it as solved on
-    the spot, or record it as out of scope. All or nothing."""
-    if outcome == "route" and department is None:
-        raise ValidationError({"department": _("Choose the department to route it to.")})
-    if outcome in ("on_the_spot", "out_of_scope") and not outcome_note.strip():
-        raise ValidationError(
-            {"outcome_note": _("Write what was done or explained to the resident.")}
-        )
-    c = complaint_receive(actor=actor, estate=estate, in_scope=outcome != "out_of_scope", **fields)
-    if outcome == "route":
-        return complaint_route(actor=actor, complaint_id=c.pk, department=department)
-    if outcome == "on_the_spot":
-        return complaint_close_on_the_spot(actor=actor, complaint_id=c.pk, note=outcome_note)
-    if outcome == "out_of_scope":
-        return complaint_mark_out_of_scope(actor=actor, complaint_id=c.pk, note=outcome_note)
+    the spot, or record it as out of scope. All or nothing; every error of the form and
+    of the next step is raised at once, keyed by field."""
+    book = RuleBook.load(estate.company_id)
+    c = _receive(
+        actor=actor,
+        estate=estate,
+        book=book,
+        in_scope=outcome != OUT_OF_SCOPE,
+        more_errors=_outcome_errors(outcome, department, outcome_note),
+        **fields,  # type: ignore[arg-type]
+    )
+    if outcome == ROUTE_OUTCOME:
+        assert department is not None  # checked by _outcome_errors
+        return _route(actor, c.pk, department, book)
+    if outcome == ON_THE_SPOT:
+        return _close_at_intake(actor, c.pk, outcome_note, Closure.ON_THE_SPOT, book)
+    if outcome == OUT_OF_SCOPE:
+        return _close_at_intake(actor, c.pk, outcome_note, Closure.OUT_OF_SCOPE, book)
     return c

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     # Ours, bottom of the dependency chain first.
     "staff",
+    "casework",
     "complaints",
     "repairs",
     "callbacks",
@@ -193,11 +194,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # one beat process (never `worker -B` in production); a second one by mistake only
 # wakes the same sweep, which acts once per alarm.
 DEADLINE_SWEEP_SECONDS = env.int("DEADLINE_SWEEP_SECONDS", default=60)
-# Complaints handled per transaction by the sweep.
+# Cases of one kind handled per transaction by the sweep.
 DEADLINE_SWEEP_BATCH = env.int("DEADLINE_SWEEP_BATCH", default=200)
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {
-        "task": "complaints.tasks.sweep_deadlines",
+        "task": "casework.tasks.sweep_deadlines",
         "schedule": float(DEADLINE_SWEEP_SECONDS),
         "options": {"expires": DEADLINE_SWEEP_SECONDS},
     },

@@ -21,3 +21,5 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# A throwaway kind of case that proves the shared clock engine (tests/casework_app).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.casework_app"]  # noqa: F405

@@ -1,12 +1,12 @@
 from celery import shared_task
 
-from .deadlines import deadline_sweep
+from .sweep import sweep
 
 
-@shared_task(name="complaints.tasks.sweep_deadlines", ignore_result=True)
+@shared_task(name="casework.tasks.sweep_deadlines", ignore_result=True)
 def sweep_deadlines() -> None:
     """Beat wakes this every minute; the work to do is in the database.
 
     acks_late with reject_on_worker_lost (settings): a killed worker's message is
     delivered again, and anything it had not finished is found by the next sweep."""
-    deadline_sweep()
+    sweep()

@@ -1,0 +1,233 @@
+"""Who may do what to a complaint, and in which state: the one source both the
+services (which refuse with a reason) and the screens (which offer only what is
+allowed) ask.
+
+Each verb is a ``Permission``: who may (their role and estate or department) and a
+state check that says why not. ``complaint_can_<verb>(actor, complaint)`` answers yes
+or no; ``<PERMISSION>.check`` raises the error a service shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from staff.access import has_capability, profile_of
+from staff.roles import (
+    APPROVE_IMPORTANT_EXTENSIONS,
+    APPROVE_MINOR_EXTENSIONS,
+    HANDLE_COMPLAINTS,
+    REGRADE_COMPLAINTS,
+    USE_INTAKE_DESK,
+    VIEW_ALL_ESTATES,
+    Role,
+)
+
+from .. import policy
+from ..models import Complaint, Status
+from .base import ComplaintError, Conflict, IllegalTransition, NotAllowed, transition_refusal
+
+Actor = User | AnonymousUser
+
+
+def works_at(actor: Actor, estate_id: int) -> bool:
+    if actor.is_superuser or has_capability(actor, VIEW_ALL_ESTATES):
+        return True
+    profile = profile_of(actor)
+    return profile is not None and profile.estate_id == estate_id
+
+
+def is_desk(actor: Actor, estate_id: int) -> bool:
+    return has_capability(actor, USE_INTAKE_DESK) and works_at(actor, estate_id)
+
+
+def _desk(actor: Actor, c: Complaint) -> bool:
+    return is_desk(actor, c.estate_id)
+
+
+def _head(actor: Actor, c: Complaint) -> bool:
+    if actor.is_superuser:
+        return True
+    profile = profile_of(actor)
+    return (
+        has_capability(actor, HANDLE_COMPLAINTS)
+        and profile is not None
+        and c.department_id is not None
+        and profile.department_id == c.department_id
+    )
+
+
+def _regrader(actor: Actor, c: Complaint) -> bool:
+    return has_capability(actor, REGRADE_COMPLAINTS) and works_at(actor, c.estate_id)
+
+
+def _desk_or_regrader(actor: Actor, c: Complaint) -> bool:
+    return works_at(actor, c.estate_id) and (
+        has_capability(actor, USE_INTAKE_DESK) or has_capability(actor, REGRADE_COMPLAINTS)
+    )
+
+
+def _colleague(actor: Actor, c: Complaint) -> bool:
+    return works_at(actor, c.estate_id)
+
+
+DESK_ONLY = gettext_lazy("Only the service desk of this estate may do this.")
+HEAD_ONLY = gettext_lazy("Only the head of the responsible department may do this.")
+REGRADERS_ONLY = gettext_lazy(
+    "Only a supervisor, the office director or the general manager may do this."
+)
+
+
+@dataclass(frozen=True)
+class Permission:
+    who: Callable[[Actor, Complaint], bool]
+    denied: str | Promise  # the message when ``who`` says no
+    refusal: Callable[[Complaint], ComplaintError | None]  # why not in this state
+
+    def allows(self, actor: Actor, c: Complaint) -> bool:
+        return self.who(actor, c) and self.refusal(c) is None
+
+    def check(self, actor: Actor, c: Complaint) -> None:
+        if not self.who(actor, c):
+            raise NotAllowed(str(self.denied))
+        refusal = self.refusal(c)
+        if refusal is not None:
+            raise refusal
+
+
+def _becomes(status: str) -> Callable[[Complaint], ComplaintError | None]:
+    return lambda c: transition_refusal(c, status)
+
+
+def _route_refusal(c: Complaint) -> ComplaintError | None:
+    if not c.in_scope:
+        return IllegalTransition(_("An out-of-scope complaint is not routed."))
+    return transition_refusal(c, Status.ROUTED)
+
+
+def _at_intake_refusal(c: Complaint) -> ComplaintError | None:
+    if c.status in (Status.RECEIVED, Status.REOPENED):
+        return None
+    return IllegalTransition(
+        _("Complaint %(n)s is already %(s)s.") % {"n": c.number, "s": c.get_status_display()}
+    )
+
+
+def _close_refusal(c: Complaint) -> ComplaintError | None:
+    if c.status == Status.INFORMED:
+        return None
+    # RECEIVED/REOPENED → CLOSED exists only for on-the-spot and out-of-scope closures.
+    if c.status == Status.CLOSED:
+        return Conflict(
+            _("Complaint %(n)s is already %(s)s.") % {"n": c.number, "s": c.get_status_display()}
+        )
+    return IllegalTransition(
+        _("Complaint %(n)s is %(s)s: tell the resident the result before closing it.")
+        % {"n": c.number, "s": c.get_status_display()}
+    )
+
+
+def _extend_refusal(c: Complaint) -> ComplaintError | None:
+    if c.status in (Status.ROUTED, Status.SIGNED):
+        return None
+    return IllegalTransition(_("Only a complaint still being handled can be extended."))
+
+
+def _regrade_refusal(c: Complaint) -> ComplaintError | None:
+    if c.is_open:
+        return None
+    return IllegalTransition(_("A closed complaint is not regraded; reopen it first."))
+
+
+def _escalate_refusal(c: Complaint) -> ComplaintError | None:
+    to = policy.ESCALATE_TO.get(c.grade)
+    if to is None:
+        return IllegalTransition(_("Minor complaints are not escalated."))
+    if not c.is_open:
+        return IllegalTransition(_("A closed complaint is not escalated."))
+    if policy.ESCALATION_RANK[c.escalated_to] >= policy.ESCALATION_RANK[to]:
+        return Conflict(_("Complaint %(n)s was already escalated.") % {"n": c.number})
+    return None
+
+
+def _always(c: Complaint) -> ComplaintError | None:
+    return None
+
+
+ROUTE = Permission(_desk, DESK_ONLY, _route_refusal)
+CLOSE_AT_INTAKE = Permission(_desk, DESK_ONLY, _at_intake_refusal)
+SIGN = Permission(_head, HEAD_ONLY, _becomes(Status.SIGNED))
+HANDLE = Permission(_head, HEAD_ONLY, _becomes(Status.HANDLED))
+EXTEND = Permission(_head, HEAD_ONLY, _extend_refusal)
+INFORM = Permission(_desk, DESK_ONLY, _becomes(Status.INFORMED))
+CLOSE = Permission(_desk, DESK_ONLY, _close_refusal)
+REOPEN = Permission(
+    _desk_or_regrader,
+    gettext_lazy("Only the service desk or a supervisor may reopen a complaint."),
+    _becomes(Status.REOPENED),
+)
+REGRADE = Permission(_regrader, REGRADERS_ONLY, _regrade_refusal)
+ESCALATE = Permission(_regrader, REGRADERS_ONLY, _escalate_refusal)
+ADD_NOTE = Permission(_colleague, gettext_lazy("You do not work at this estate."), _always)
+
+
+def complaint_can_route(actor: Actor, c: Complaint) -> bool:
+    return ROUTE.allows(actor, c)
+
+
+def complaint_can_close_at_intake(actor: Actor, c: Complaint) -> bool:
+    """Resolved on the spot, or out of scope: the desk's closures before routing."""
+    return CLOSE_AT_INTAKE.allows(actor, c)
+
+
+def complaint_can_sign(actor: Actor, c: Complaint) -> bool:
+    return SIGN.allows(actor, c)
+
+
+def complaint_can_handle(actor: Actor, c: Complaint) -> bool:
+    return HANDLE.allows(actor, c)
+
+
+def complaint_can_extend(actor: Actor, c: Complaint) -> bool:
+    return EXTEND.allows(actor, c)
+
+
+def complaint_can_inform(actor: Actor, c: Complaint) -> bool:
+    return INFORM.allows(actor, c)
+
+
+def complaint_can_close(actor: Actor, c: Complaint) -> bool:
+    return CLOSE.allows(actor, c)
+
+
+def complaint_can_reopen(actor: Actor, c: Complaint) -> bool:
+    return REOPEN.allows(actor, c)
+
+
+def complaint_can_regrade(actor: Actor, c: Complaint) -> bool:
+    return REGRADE.allows(actor, c)
+
+
+def complaint_can_escalate(actor: Actor, c: Complaint) -> bool:
+    return ESCALATE.allows(actor, c)
+
+
+def complaint_can_add_note(actor: Actor, c: Complaint) -> bool:
+    return ADD_NOTE.allows(actor, c)
+
+
+APPROVER_CAPABILITY = {
+    Role.OFFICE_DIRECTOR: APPROVE_MINOR_EXTENSIONS,
+    Role.GENERAL_MANAGER: APPROVE_IMPORTANT_EXTENSIONS,
+}
+
+
+def complaint_can_decide_extension(actor: Actor, c: Complaint) -> bool:
+    """The approver is the one the complaint's grade names now (SPEC §3)."""
+    approver = policy.EXTENSION_APPROVER[c.grade]
+    return has_capability(actor, APPROVER_CAPABILITY[approver]) and works_at(actor, c.estate_id)
