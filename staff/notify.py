@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -124,11 +125,31 @@ def _insert_inbox(rows: list[tuple], now) -> None:
         )
 
 
+# After a publish fails, this process leaves that broker alone for a while: a request
+# pays for at most one failed attempt (bounded by the broker's socket timeouts), and
+# what it would have queued waits in the database for requeue_deliveries (beat).
+BROKER_PAUSE_SECONDS = 15.0
+_broker_paused_until: dict[str, float] = {}  # broker URL -> time.monotonic()
+
+
 def _queue(ids: list[int]) -> None:
     from .tasks import deliver
 
-    for pk in ids:
-        deliver.delay(pk)
+    broker = str(deliver.app.conf.broker_url)
+    if not ids or time.monotonic() < _broker_paused_until.get(broker, 0.0):
+        return
+    for n, pk in enumerate(ids):
+        try:
+            deliver.delay(pk)
+        except Exception as exc:  # noqa: BLE001 - the rows are resent by requeue_deliveries
+            _broker_paused_until[broker] = time.monotonic() + BROKER_PAUSE_SECONDS
+            logger.warning(
+                "broker unavailable (%s): %d deliveries wait for the requeue job",
+                type(exc).__name__,
+                len(ids) - n,
+            )
+            return
+    _broker_paused_until.pop(broker, None)
 
 
 def delivery_send(*, delivery_id: int) -> str:

@@ -133,7 +133,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -180,15 +180,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 0.5}
-# Redis down must not hold up a clerk: give up publishing quickly (the message only
-# wakes work that the database already records).
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.1,
-    "interval_max": 0.2,
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # A Redis that stops answering without closing the connection (frozen, failover,
+    # a dropped NAT or firewall entry) must not hold a synchronous command such as a
+    # publish: it waits forever without a read timeout. Kombu applies no socket timeout
+    # to the worker's BRPOP (event loop; health_check_interval drops a stale one), so
+    # these bound only publish, ack and ping.
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
+    "socket_keepalive": True,
 }
+# Redis down or frozen must not hold up a clerk: one attempt (at most ~0.5 s each for
+# connecting and for the answer), no retry. The message only wakes work that the
+# database already records: requeue_deliveries (beat, every minute) resends it, and
+# staff.notify stops publishing for a while after a failure.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # The beat schedule lives in code; the clock rules themselves are data. Run exactly
 # one beat process (never `worker -B` in production); a second one by mistake only
