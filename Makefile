@@ -64,6 +64,7 @@ browser-deps:
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
 
 checks: install
 	@$(MANAGE) preflight

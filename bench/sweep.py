@@ -3,9 +3,11 @@
 Runs inside one transaction that is rolled back at the end, so the seeded data is the
 same for the next run (and no notification leaves: on_commit never fires).
 
-- nothing due: every complaint whose alarm is due is moved a day ahead, then the sweep
-  runs N times; beside it, the time of the raw SQL count of due items (what the sweep
-  cannot beat: one probe of the same partial index).
+- nothing due: the tables are vacuumed first (rolled-back runs leave dead index entries
+  behind), then the sweep runs N times at a moment just before the earliest alarm, so
+  nothing is due and no row had to be moved; beside it, the time of the raw SQL count of
+  due items at the same moment (what the sweep cannot beat: one probe of the same
+  partial index).
 - 1,000 due: the 1,000 earliest due complaints get their alarm time back and one sweep
   handles them all (overdue events, escalations, notifications, deliveries); repeated
   inside savepoints that are rolled back.
@@ -35,6 +37,11 @@ def run(*, iterations: int = 30, due_runs: int = 3, due_items: int = 1000) -> di
 
     now = timezone.now()
     result: dict = {}
+    with connection.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
+        cursor.execute("VACUUM (ANALYZE) complaints_complaint")
+        cursor.execute("VACUUM (ANALYZE) casework_alarm")
+    first = Complaint.objects.filter(sweep_at__isnull=False).order_by("sweep_at").first()
+    quiet = (first.sweep_at if first else now) - timezone.timedelta(seconds=1)
     try:
         with transaction.atomic():
             due = list(
@@ -42,27 +49,25 @@ def run(*, iterations: int = 30, due_runs: int = 3, due_items: int = 1000) -> di
                 .order_by("sweep_at", "id")
                 .values_list("id", "sweep_at")[:due_items]
             )
-            # Everything due now or within the hour moves a day ahead, so nothing falls
-            # due while the "nothing due" runs are timed.
-            moved = Complaint.objects.filter(
-                sweep_at__lte=now + timezone.timedelta(hours=1)
-            ).update(sweep_at=now + timezone.timedelta(days=1))
-            result["due_in_data"] = moved
-
             nothing, raw = [], []
             for _ in range(iterations):
                 t = time.perf_counter()
-                stats = deadline_sweep()
+                stats = deadline_sweep(now=quiet)
                 nothing.append(time.perf_counter() - t)
                 assert stats["alarms"] == 0, stats
                 t = time.perf_counter()
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        "SELECT count(*) FROM complaints_complaint WHERE sweep_at <= %s",
-                        [timezone.now()],
+                        "SELECT count(*) FROM complaints_complaint WHERE sweep_at <= %s", [quiet]
                     )
                     cursor.fetchone()
                 raw.append(time.perf_counter() - t)
+            # For the 1,000-due runs: everything else due now or within the hour moves a
+            # day ahead, so only those 1,000 are due.
+            moved = Complaint.objects.filter(
+                sweep_at__lte=now + timezone.timedelta(hours=1)
+            ).update(sweep_at=now + timezone.timedelta(days=1))
+            result["due_in_data"] = moved
             result["nothing_due_median_ms"] = _ms(statistics.median(nothing))
             result["raw_sql_count_median_ms"] = _ms(statistics.median(raw))
             result["nothing_due_vs_raw"] = round(
@@ -88,14 +93,8 @@ def run(*, iterations: int = 30, due_runs: int = 3, due_items: int = 1000) -> di
             raise _Rollback
     except _Rollback:
         pass
-    result["targets"] = {
-        "nothing_due_ms": 50,
-        "nothing_due_vs_raw": 3,
-        "due_1000_ms": 2000,
-    }
+    result["targets"] = {"nothing_due_ms": 5, "due_1000_ms": 1000}
     result["meets_targets"] = (
-        result["nothing_due_median_ms"] <= 50
-        and result["nothing_due_vs_raw"] <= 3
-        and result["due_1000_median_ms"] <= 2000
+        result["nothing_due_median_ms"] <= 5 and result["due_1000_median_ms"] <= 1000
     )
     return result

@@ -6,9 +6,14 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _ensure_rules(sender: Any, **kwargs: Any) -> None:
+def _ensure_rules(sender: Any, apps: Any = None, **kwargs: Any) -> None:
     from .rules import ensure_rules
 
+    try:
+        if apps is not None:  # migrate passes the migrated state; flush passes none
+            apps.get_model("casework", "ClockRule")
+    except LookupError:
+        return  # casework was migrated back to zero: no table to fill
     ensure_rules()
 
 

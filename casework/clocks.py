@@ -77,7 +77,7 @@ class ClockTable:
 
     def batch_queryset(self) -> QuerySet:
         """The rows of a sweep batch, with what ``fire`` reads joined in."""
-        return self.model.objects.all()
+        return self.model._default_manager.all()
 
     def prepare(self, batch: Batch) -> Any:
         """Load what firing needs for the whole batch (who to tell), once; the batch
@@ -125,8 +125,8 @@ class ClockTable:
     def fired(self, case_ids: Iterable[int]) -> dict[int, set[AlarmKey]]:
         fired: dict[int, set[AlarmKey]] = defaultdict(set)
         rows = Alarm.objects.filter(case_type=self.name, case_id__in=list(case_ids))
-        for case_id, *key in rows.values_list("case_id", "clock", "kind", "due_at"):
-            fired[case_id].add((key[0], key[1], key[2]))
+        for case_id, clock, kind, due in rows.values_list("case_id", "clock", "kind", "due_at"):
+            fired[case_id].add((clock, kind, due))
         return fired
 
     def refresh(self, case: Any, book: RuleBook) -> list[str]:

@@ -144,7 +144,7 @@ class Batch:
         for entry in self.entries:
             by_model[type(entry)].append(entry)
         for model, entries in by_model.items():
-            model.objects.bulk_create(entries)
+            model._default_manager.bulk_create(entries)
         update_columns(
             self.table.model, self.cases, ["sweep_at", "next_due", *self.table.swept_columns]
         )
@@ -158,16 +158,17 @@ def update_columns(model: type[models.Model], rows: Sequence[Any], names: Sequen
         return
     meta = model._meta
     fields = [meta.get_field(n) for n in names]
-    columns = [f.column for f in fields]  # type: ignore[union-attr]
-    types = [f.db_type(connection) for f in fields]  # type: ignore[union-attr]
+    concrete = [f for f in fields if isinstance(f, models.Field)]
+    assert len(concrete) == len(fields), "only concrete columns can be written"
     arrays: list[list[Any]] = [[r.pk for r in rows]]
-    for f in fields:
-        arrays.append([f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows])  # type: ignore[union-attr]
-    table = connection.ops.quote_name(meta.db_table)
-    sets = ", ".join(f"{connection.ops.quote_name(c)} = v.c{i}" for i, c in enumerate(columns))
-    casts = ", ".join(f"%s::{t}[]" for t in types)
-    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
-    pk = connection.ops.quote_name(meta.pk.column)  # type: ignore[union-attr]
+    for f in concrete:
+        arrays.append([f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows])
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column or f.name)} = v.c{i}" for i, f in enumerate(concrete))
+    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in concrete)
+    aliases = ", ".join(f"c{i}" for i in range(len(concrete)))
+    assert meta.pk is not None
+    table, pk = quote(meta.db_table), quote(meta.pk.column or "id")
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS t SET {sets} "  # noqa: S608 - names from the model's meta
@@ -195,7 +196,9 @@ def sweep(*, now: dt.datetime | None = None, budget_seconds: float = 50) -> dict
     started = time.monotonic()
     books = RuleBooks()
     by_table = {t.name: {"cases": 0, "alarms": 0} for t in registered()}
-    active = [t for t in registered() if t.model.objects.filter(sweep_at__lte=now).exists()]
+    active = [
+        t for t in registered() if t.model._default_manager.filter(sweep_at__lte=now).exists()
+    ]
     while active and time.monotonic() - started < budget_seconds:
         for table in list(active):
             taken, acted = _sweep_batch(table, now, books)

@@ -19,14 +19,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EventInline(ReadOnlyInline):
     model = ComplaintEvent
-    fields = ["at", "kind", "actor", "note", "data"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "kind", "actor", "note", "data")
     ordering = ["at", "id"]
 
 
 class ExtensionInline(ReadOnlyInline):
     model = Extension
-    fields = [
+    fields = readonly_fields = (
         "requested_at",
         "requested_by",
         "reason",
@@ -36,8 +35,7 @@ class ExtensionInline(ReadOnlyInline):
         "decision",
         "decided_by",
         "decided_at",
-    ]
-    readonly_fields = fields
+    )
 
 
 @admin.register(Complaint)

@@ -1,18 +1,20 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from staff.models import Department, Estate
-from staff.validators import normalize_phone, validate_phone
 
 from .models import Category, Channel, Complaint, Grade, Status
+from .services.intake import ON_THE_SPOT, OUT_OF_SCOPE, ROUTE_OUTCOME
 
 OUTCOMES = [
-    ("route", _("Route to a department (派单)")),
-    ("on_the_spot", _("Resolved on the spot (当场解决)")),
-    ("out_of_scope", _("Out of scope, explained to the resident (非职责范围)")),
+    (ROUTE_OUTCOME, _("Route to a department (派单)")),
+    (ON_THE_SPOT, _("Resolved on the spot (当场解决)")),
+    (OUT_OF_SCOPE, _("Out of scope, explained to the resident (非职责范围)")),
 ]
 
 
@@ -27,7 +29,7 @@ class IntakeForm(forms.ModelForm):
     """The 《住户投诉意见表》, plus what happens right after saving."""
 
     outcome = forms.ChoiceField(
-        label=_("Next step"), choices=OUTCOMES, initial="route", widget=forms.RadioSelect
+        label=_("Next step"), choices=OUTCOMES, initial=ROUTE_OUTCOME, widget=forms.RadioSelect
     )
     department = forms.ModelChoiceField(
         label=_("Route to"), queryset=Department.objects.none(), required=False
@@ -68,39 +70,14 @@ class IntakeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.estate = estate
         departments = Department.objects.filter(estate=estate).order_by("kind")
-        self.fields["department"].queryset = departments
-        self.fields["target_department"].queryset = departments
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
+        cast(forms.ModelChoiceField, self.fields["target_department"]).queryset = departments
         self.fields["channel"].initial = Channel.PHONE
         self.fields["grade"].initial = Grade.MINOR
 
-    def clean_resident_phone(self):
-        phone = normalize_phone(self.cleaned_data.get("resident_phone", ""))
-        if phone:
-            validate_phone(phone)
-        return phone
-
-    def clean_requested_deadline(self):
-        value = self.cleaned_data.get("requested_deadline")
-        if value and value < timezone.localdate():
-            raise forms.ValidationError(_("The requested deadline is in the past."))
-        return value
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("anonymous") and not (
-            data.get("resident_name", "").strip() or data.get("resident_phone")
-        ):
-            self.add_error(
-                "resident_name", _("Give the resident's name or phone, or mark it anonymous.")
-            )
-        if data.get("outcome") == "route" and not data.get("department"):
-            self.add_error("department", _("Choose the department to route it to."))
-        if (
-            data.get("outcome") in ("on_the_spot", "out_of_scope")
-            and not (data.get("outcome_note") or "").strip()
-        ):
-            self.add_error("outcome_note", _("Write what was done or explained to the resident."))
-        return data
+    def validate_constraints(self) -> None:
+        """The service checks every rule of the form (``complaints.services.intake``)
+        and names the field; the view puts its errors beside the fields."""
 
 
 class RouteForm(forms.Form):
@@ -108,9 +85,9 @@ class RouteForm(forms.Form):
 
     def __init__(self, *args, complaint, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(
-            estate_id=complaint.estate_id
-        ).order_by("kind")
+        cast(
+            forms.ModelChoiceField, self.fields["department"]
+        ).queryset = Department.objects.filter(estate_id=complaint.estate_id).order_by("kind")
 
 
 class NoteForm(forms.Form):
@@ -211,8 +188,8 @@ class ComplaintFilterForm(forms.Form):
                 widget.attrs["class"] = "form-select"
             else:
                 widget.attrs["class"] = "form-control"
-        self.fields["estate"].queryset = estates
-        self.fields["department"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["estate"]).queryset = estates
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = (
             Department.objects.filter(estate__in=estates)
             .select_related("estate")
             .order_by("estate__code", "kind")

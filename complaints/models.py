@@ -318,4 +318,4 @@ class Extension(models.Model):
 
     @property
     def approver_label(self) -> str:
-        return Role(self.approver_role).label if self.approver_role in Role.values else ""
+        return str(Role(self.approver_role).label) if self.approver_role in Role.values else ""

@@ -110,25 +110,28 @@ RULES = [
 ]
 register_rules(*RULES)
 
-RESOLVE_CLOCK = {
+RESOLVE_CLOCK: dict[str, str] = {
     Grade.MINOR: RESOLVE_MINOR,
     Grade.IMPORTANT: RESOLVE_IMPORTANT,
     Grade.MAJOR: RESOLVE_MAJOR,
 }
-ESCALATE_CLOCK = {
+ESCALATE_CLOCK: dict[str, str] = {
     Grade.IMPORTANT: ESCALATE_IMPORTANT,
     Grade.MAJOR: ESCALATE_MAJOR,
 }
-WRITTEN_CHANNELS = {Channel.LETTER, Channel.SUGGESTION_BOX}
+WRITTEN_CHANNELS: set[str] = {Channel.LETTER, Channel.SUGGESTION_BOX}
 # Who a grade is escalated to, and who approves its extensions (SPEC §3).
-ESCALATE_TO = {Grade.IMPORTANT: Role.OFFICE_DIRECTOR, Grade.MAJOR: Role.GENERAL_MANAGER}
-EXTENSION_APPROVER = {
+ESCALATE_TO: dict[str, str] = {
+    Grade.IMPORTANT: Role.OFFICE_DIRECTOR,
+    Grade.MAJOR: Role.GENERAL_MANAGER,
+}
+EXTENSION_APPROVER: dict[str, str] = {
     Grade.MINOR: Role.OFFICE_DIRECTOR,
     Grade.IMPORTANT: Role.GENERAL_MANAGER,
     Grade.MAJOR: Role.GENERAL_MANAGER,
 }
 # How far up a complaint has been passed: escalating never goes down.
-ESCALATION_RANK = {"": 0, Role.OFFICE_DIRECTOR: 1, Role.GENERAL_MANAGER: 2}
+ESCALATION_RANK: dict[str, int] = {"": 0, Role.OFFICE_DIRECTOR: 1, Role.GENERAL_MANAGER: 2}
 
 
 def answer_clock(grade: str, channel: str) -> str:

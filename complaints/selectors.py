@@ -27,6 +27,8 @@ def complaints_for(user) -> QuerySet[Complaint]:
         return qs.none()
     qs = qs.filter(estate_id=profile.estate_id)
     if profile.role in DEPARTMENT_ROLES:
+        if profile.department_id is None:
+            return qs.filter(department__isnull=True)
         qs = qs.filter(department_id=profile.department_id)
     return qs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -9,7 +10,7 @@ from complaints.models import Extension, Status
 from complaints.selectors import complaints_for
 
 
-def estate_overview(user) -> dict[int, dict[str, int]]:
+def estate_overview(user: User | AnonymousUser) -> dict[int, dict[str, int]]:
     """Open, overdue, repeat and escalated complaints and pending extensions per estate."""
     now = timezone.now()
     rows = (
@@ -24,7 +25,9 @@ def estate_overview(user) -> dict[int, dict[str, int]]:
             unrouted=Count("id", filter=Q(status__in=[Status.RECEIVED, Status.REOPENED])),
         )
     )
-    figures = {r["estate_id"]: r for r in rows}
+    figures: dict[int, dict[str, int]] = {
+        r["estate_id"]: {k: v for k, v in r.items() if isinstance(v, int)} for r in rows
+    }
     pending = (
         Extension.objects.filter(
             decision=Extension.Decision.PENDING, complaint__in=complaints_for(user)

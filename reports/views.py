@@ -13,6 +13,5 @@ from .selectors import estate_overview
 def overview(request: HttpRequest) -> HttpResponse:
     estates = list(estates_for(request.user).select_related("company").order_by("code"))
     figures = estate_overview(request.user)
-    for estate in estates:
-        estate.figures = figures.get(estate.pk, {})
-    return render(request, "reports/overview.html", {"estates": estates})
+    rows = [(estate, figures.get(estate.pk, {})) for estate in estates]
+    return render(request, "reports/overview.html", {"rows": rows})

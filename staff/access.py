@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from .models import Estate, StaffProfile
 from .roles import VIEW_ALL_ESTATES
 
 
-def has_capability(user, capability: str) -> bool:
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request past LoginRequiredMiddleware: its user is a real user."""
+
+    user: User
+
+
+def has_capability(user: User | AnonymousUser, capability: str) -> bool:
     return user.is_authenticated and user.has_perm(f"staff.{capability}")
 
 

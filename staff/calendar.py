@@ -50,6 +50,9 @@ class Calendar:
     """A company's calendar loaded once; ask it many questions without more queries."""
 
     def __init__(self, company_id: int | None):
+        if company_id is None:  # no company: the defaults and the package's calendar
+            self.work_start, self.work_end, self.overrides = DEFAULT_START, DEFAULT_END, {}
+            return
         hours = BusinessCalendar.objects.filter(company_id=company_id).first()
         self.work_start = hours.work_start if hours else DEFAULT_START
         self.work_end = hours.work_end if hours else DEFAULT_END

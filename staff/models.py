@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -124,7 +126,7 @@ class StaffProfile(models.Model):
     class Meta:
         verbose_name = _("staff profile")
         verbose_name_plural = _("staff profiles")
-        permissions = CAPABILITIES
+        permissions = list(CAPABILITIES)
 
     def __str__(self) -> str:
         return (
@@ -132,12 +134,13 @@ class StaffProfile(models.Model):
         )
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.role not in COMPANY_ROLES and not self.estate_id:
             errors["estate"] = _("This role works at one estate: choose it.")
         if self.role in DEPARTMENT_ROLES and not self.department_id:
             errors["department"] = _("This role belongs to a department: choose it.")
-        if self.department_id and self.estate_id and self.department.estate_id != self.estate_id:
+        department = self.department if self.department_id else None
+        if department is not None and self.estate_id and department.estate_id != self.estate_id:
             errors["department"] = _("The department must belong to the chosen estate.")
         if errors:
             raise ValidationError(errors)

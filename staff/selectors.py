@@ -36,7 +36,8 @@ class Directory:
         profiles = StaffProfile.objects.filter(wanted, user__is_active=True).select_related("user")
         for p in profiles:
             if p.role == Role.DEPARTMENT_HEAD:
-                people._heads[p.department_id].append(p.user)
+                if p.department_id is not None:
+                    people._heads[p.department_id].append(p.user)
             elif p.estate_id is None:
                 people._company_gms.append(p.user)
             else:
@@ -44,7 +45,7 @@ class Directory:
         if departments:
             named = Department.objects.filter(pk__in=departments, head__isnull=False)
             for d in named.select_related("head"):
-                if d.head not in people._heads[d.pk]:
+                if d.head is not None and d.head not in people._heads[d.pk]:
                     people._heads[d.pk].append(d.head)
         return people
 

@@ -95,6 +95,7 @@ ACTIONS = {
 
 def request_extension(c: Complaint, head, *, days: int = 3) -> Extension:
     c.refresh_from_db()
+    assert c.resolve_due is not None
     return services.extension_request(
         actor=head,
         complaint_id=c.pk,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -57,11 +58,11 @@ def _local(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
 
 
-def _payload(action: str, complaint: Complaint) -> dict:
+def _payload(action: str | None, complaint: Complaint) -> dict[str, Any]:
     """A POST body that the action's form accepts, so only scoping can stop it."""
     other_department = department(complaint.estate, Department.Kind.SECURITY)
     later = _local(timezone.now() + dt.timedelta(days=20))
-    return {
+    payloads: dict[str, dict[str, Any]] = {
         "route": {"department": other_department.pk},
         "on_the_spot": {"note": "当场解决"},
         "out_of_scope": {"note": "不属于物业职责"},
@@ -74,7 +75,8 @@ def _payload(action: str, complaint: Complaint) -> dict:
         "regrade": {"grade": "major", "reason": "影响多户"},
         "escalate": {"note": "上报"},
         "note": {"note": "备注"},
-    }[action]
+    }
+    return payloads[action or ""]
 
 
 def _state(complaint: Complaint) -> dict:

@@ -1,9 +1,14 @@
 """Who may do what: services refuse the wrong role, department or estate."""
 
+import datetime as dt
+
 import pytest
+from django.db import transaction
 
 from complaints import services
 from complaints.models import Grade, Status
+from complaints.views import ACTIONS as PAGE_ACTIONS
+from complaints.views import _detail_context
 from staff.models import Department
 from staff.roles import Role
 from tests.complaint_helpers import ACTIONS, at_status, snapshot
@@ -136,3 +141,79 @@ def test_a_clerk_cannot_regrade_or_escalate(users):
     with pytest.raises(services.NotAllowed):
         services.complaint_escalate(actor=users["clerk"], complaint_id=c.pk)
     assert snapshot(c) == before
+
+
+# --- one source: what the complaint page offers is exactly what the services accept ----
+
+# The detail page's action name → a call of the service it runs.
+SERVICE_CALLS = {
+    "route": lambda u, c, d: services.complaint_route(
+        actor=u, complaint_id=c.pk, department=d["cleaning"]
+    ),
+    "on_the_spot": lambda u, c, d: services.complaint_close_on_the_spot(
+        actor=u, complaint_id=c.pk, note="已当场解决"
+    ),
+    "out_of_scope": lambda u, c, d: services.complaint_mark_out_of_scope(
+        actor=u, complaint_id=c.pk, note="非职责范围"
+    ),
+    "sign": lambda u, c, d: services.complaint_sign(actor=u, complaint_id=c.pk),
+    "handle": lambda u, c, d: services.complaint_handle(actor=u, complaint_id=c.pk, note="已修"),
+    "extend": lambda u, c, d: services.extension_request(
+        actor=u,
+        complaint_id=c.pk,
+        reason="等配件",
+        interim_measure="已关阀",
+        new_deadline=(c.resolve_due or d["now"]) + dt.timedelta(days=3),
+    ),
+    "inform": lambda u, c, d: services.complaint_inform(actor=u, complaint_id=c.pk, method="phone"),
+    "close": lambda u, c, d: services.complaint_close(actor=u, complaint_id=c.pk),
+    "reopen": lambda u, c, d: services.complaint_reopen(
+        actor=u, complaint_id=c.pk, reason="不满意"
+    ),
+    "regrade": lambda u, c, d: services.complaint_regrade(
+        actor=u,
+        complaint_id=c.pk,
+        grade=Grade.MAJOR if c.grade != Grade.MAJOR else Grade.MINOR,
+        reason="复核",
+    ),
+    "escalate": lambda u, c, d: services.complaint_escalate(actor=u, complaint_id=c.pk),
+    "note": lambda u, c, d: services.complaint_add_note(actor=u, complaint_id=c.pk, note="备注"),
+}
+
+
+@pytest.mark.parametrize("grade", [Grade.MINOR, Grade.IMPORTANT])
+@pytest.mark.parametrize(
+    "status",
+    [Status.RECEIVED, Status.ROUTED, Status.SIGNED, Status.HANDLED, Status.INFORMED, Status.CLOSED],
+)
+def test_the_page_offers_exactly_the_actions_the_services_accept(
+    rf, users, director, other_clerk, status, grade
+):
+    c = at_status(status, clerk=users["clerk"], head=users["head"], grade=grade)
+    if grade == Grade.IMPORTANT and c.is_open:
+        # Escalated already: the page and the service must agree it cannot go again.
+        services.complaint_escalate(actor=users["supervisor"], complaint_id=c.pk)
+        c.refresh_from_db()
+    assert set(SERVICE_CALLS) == set(PAGE_ACTIONS)
+    data = {"cleaning": users["cleaning"], "now": c.received_at}
+    people = [users["clerk"], users["head"], users["supervisor"], director, other_clerk]
+    for user in people:
+        request = rf.get("/")
+        request.user = user
+        offered = {a["name"] for a in _detail_context(request, c)["actions"]}
+        for name, call in SERVICE_CALLS.items():
+            try:
+                with transaction.atomic():
+                    call(user, c, data)
+                    accepted = True
+                    raise _Undo
+            except _Undo:
+                pass
+            except services.ComplaintError:
+                accepted = False
+            assert (name in offered) == accepted, (user.username, status, name)
+            c.refresh_from_db()
+
+
+class _Undo(Exception):
+    """Rolls back an action that was accepted, so the next one starts from the same state."""

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from complaints import services
+from complaints.forms import IntakeForm
 from complaints.models import (
     Category,
     Complaint,
@@ -573,3 +574,19 @@ def test_get_of_a_complaint_page_writes_nothing(client, user_of, pages, page):
     assert _writes(queries) == []
     assert not [q for q in queries.captured_queries if "FOR UPDATE" in q["sql"].upper()]
     assert _snapshot() == before
+
+
+def test_the_intake_form_leaves_the_rules_to_the_service(clerk, intake_data):
+    """One validator: the form checks only types; the service's errors land on the
+    fields (see test_invalid_intake_is_rerendered_with_the_field_error_and_saves_nothing)."""
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    data = {
+        **intake_data,
+        "resident_name": "",
+        "resident_phone": "",
+        "requested_deadline": yesterday,
+        "outcome": "route",
+        "department": "",
+    }
+    form = IntakeForm(data, estate=clerk.staff_profile.estate)
+    assert form.is_valid(), form.errors

@@ -207,7 +207,7 @@ def _routed_notice(c: Complaint, department: Department) -> None:
     """Tell the head (inbox and email, queued after commit, kept in the database so a
     broker outage only delays it)."""
     heads = department_heads(c.department_id)
-    if not heads:
+    if not heads or c.routed_at is None:
         return
     notify(
         key=f"complaint:{c.pk}:routed:{c.routed_at.isoformat()}",

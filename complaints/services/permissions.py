@@ -221,7 +221,7 @@ def complaint_can_add_note(actor: Actor, c: Complaint) -> bool:
     return ADD_NOTE.allows(actor, c)
 
 
-APPROVER_CAPABILITY = {
+APPROVER_CAPABILITY: dict[str, str] = {
     Role.OFFICE_DIRECTOR: APPROVE_MINOR_EXTENSIONS,
     Role.GENERAL_MANAGER: APPROVE_IMPORTANT_EXTENSIONS,
 }

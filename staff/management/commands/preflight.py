@@ -19,16 +19,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         db = settings.DATABASES["default"]
-        params = {
-            "host": db.get("HOST") or "localhost",
-            "port": db.get("PORT") or 5432,
-            "user": db.get("USER") or None,
-            "password": db.get("PASSWORD") or None,
-            "connect_timeout": 3,
-        }
-        where = f"{params['host']}:{params['port']}"
+        host, port = db.get("HOST") or "localhost", db.get("PORT") or 5432
+        where = f"{host}:{port}"
         try:
-            with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+            with psycopg.connect(
+                dbname="postgres",
+                autocommit=True,
+                host=host,
+                port=port,
+                user=db.get("USER") or None,
+                password=db.get("PASSWORD") or None,
+                connect_timeout=3,
+            ) as conn:
                 exists = conn.execute(
                     "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
                 ).fetchone()

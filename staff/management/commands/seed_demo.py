@@ -33,7 +33,7 @@ DEPARTMENT_NAMES = {
 }
 
 # username, last name, first name, role, estate code, department kind
-USERS = [
+USERS: list[tuple[str, str, str, str, str | None, str | None]] = [
     ("clerk", "王", "小丽", Role.CLERK, "CH", Department.Kind.CUSTOMER_SERVICE),
     ("duty", "赵", "强", Role.DUTY_OFFICER, "CH", Department.Kind.SECURITY),
     ("eng_head", "李", "建国", Role.DEPARTMENT_HEAD, "CH", Department.Kind.ENGINEERING),
@@ -66,16 +66,18 @@ class Command(BaseCommand):
                     estate=estates[code], kind=dkind, defaults={"name": dname}
                 )
         User = get_user_model()
-        for username, last, first, role, estate_code, dkind in USERS:
+        for username, last, first, role, estate_code, staff_dkind in USERS:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"last_name": last, "first_name": first}
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-            estate = estates.get(estate_code)
+            estate = estates.get(estate_code) if estate_code else None
             department = (
-                Department.objects.get(estate=estate, kind=dkind) if estate and dkind else None
+                Department.objects.get(estate=estate, kind=staff_dkind)
+                if estate and staff_dkind
+                else None
             )
             StaffProfile.objects.get_or_create(
                 user=user, defaults={"role": role, "estate": estate, "department": department}
