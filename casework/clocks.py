@@ -14,15 +14,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-from .models import Alarm, ClockedCase
+from django.db.models import QuerySet
+
+from staff.notify import Message
+
+from .models import Alarm, ClockedCase, LogEntry
 from .rules import RuleBook
-
-if TYPE_CHECKING:
-    from django.db.models import QuerySet
-
-    from .sweep import Batch
 
 AlarmKey = tuple[str, str, dt.datetime]  # clock, kind, due
 
@@ -54,6 +53,22 @@ class PlannedAlarm:
     @property
     def key(self) -> AlarmKey:
         return (self.clock.name, self.kind, self.due)
+
+
+class Batch(Protocol):
+    """What a clock table's ``fire`` may use of the sweep batch it runs in."""
+
+    cases: list[Any]  # the batch's cases, locked
+    now: dt.datetime  # the sweep's moment
+    context: Any  # whatever ``prepare`` returned
+
+    def book(self, case: Any) -> RuleBook: ...
+
+    def log(self, entry: LogEntry) -> None:
+        """A log entry, written in bulk with the batch."""
+
+    def tell(self, message: Message) -> None:
+        """A notification, sent in bulk with the batch (unique by its key)."""
 
 
 class ClockTable:

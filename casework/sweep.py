@@ -56,7 +56,7 @@ def registered() -> list[ClockTable]:
     return list(_TABLES.values())
 
 
-class Batch:
+class SweepBatch:
     """One transaction's worth of due cases of one table, and what firing their alarms
     wrote: log entries, notifications, changed columns (written by ``_write``)."""
 
@@ -186,7 +186,7 @@ def _sweep_batch(table: ClockTable, now: dt.datetime, books: RuleBooks) -> tuple
             .filter(sweep_at__lte=now)
             .order_by("sweep_at", "pk")[: settings.DEADLINE_SWEEP_BATCH]
         )
-        return len(cases), Batch(table, cases, now, books).run() if cases else 0
+        return len(cases), SweepBatch(table, cases, now, books).run() if cases else 0
 
 
 def sweep(*, now: dt.datetime | None = None, budget_seconds: float = 50) -> dict[str, Any]:

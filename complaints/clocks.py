@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.clocks import Clock, ClockTable, PlannedAlarm
+from casework.clocks import Batch, Clock, ClockTable, PlannedAlarm
 from casework.models import Alarm
 from casework.rules import RuleBook
-from casework.sweep import Batch
 from staff.notify import Message
 from staff.roles import Role
 from staff.selectors import Directory

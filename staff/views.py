@@ -18,7 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .access import AuthenticatedHttpRequest, has_capability
 from .models import Heartbeat, Notification
 from .notify import inbox_mark_read
-from .roles import USE_DEPARTMENT_QUEUE, USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIEW_ESTATE_OVERVIEW
+from .roles import (
+    USE_DEPARTMENT_QUEUE,
+    USE_INTAKE_DESK,
+    USE_REPAIR_ORDERS,
+    VIEW_ESTATE_OVERVIEW,
+    Role,
+)
 from .tasks import BEAT_STARTED_KEY
 
 
@@ -50,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     profile = getattr(user, "staff_profile", None)
     # A supervisor also has the intake desk, but starts on the overview.
-    if profile is not None and profile.role == "supervisor":
+    if profile is not None and profile.role == Role.SUPERVISOR:
         return redirect("reports:overview")
     for capability, url_name in HOME_BY_CAPABILITY:
         if has_capability(user, capability):

@@ -35,7 +35,8 @@ from .base import (
 from .permissions import CLOSE_AT_INTAKE, DESK_ONLY, ROUTE, is_desk
 
 # What the desk does right after logging the form.
-ROUTE_OUTCOME, ON_THE_SPOT, OUT_OF_SCOPE = "route", "on_the_spot", "out_of_scope"
+ROUTE_OUTCOME = "route"
+ON_THE_SPOT, OUT_OF_SCOPE = Closure.ON_THE_SPOT, Closure.OUT_OF_SCOPE
 OUTCOMES = (ROUTE_OUTCOME, ON_THE_SPOT, OUT_OF_SCOPE)
 
 

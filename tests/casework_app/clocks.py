@@ -3,10 +3,9 @@
 
 import datetime as dt
 
-from casework.clocks import Clock, ClockTable, PlannedAlarm
+from casework.clocks import Batch, Clock, ClockTable, PlannedAlarm
 from casework.models import Unit
 from casework.rules import Rule, RuleSpec, register_rules
-from casework.sweep import Batch
 
 from .models import Ticket, TicketEntry
 

@@ -1,0 +1,56 @@
+"""The filters and search of the complaint list."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from staff.models import Department, Estate
+
+from ..models import Category, Grade, Status
+
+
+class ComplaintFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Number, room, name, phone or words (e.g. 漏水)")}
+        ),
+    )
+    estate = forms.ModelChoiceField(
+        label=_("Estate"), required=False, queryset=Estate.objects.none()
+    )
+    grade = forms.ChoiceField(label=_("Grade"), required=False, choices=[("", "—"), *Grade.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", "—"), *Status.choices]
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", "—"), *Category.choices]
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"), required=False, queryset=Department.objects.none()
+    )
+    open_only = forms.BooleanField(label=_("Open only"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    repeat = forms.BooleanField(label=_("Repeat complaints"), required=False)
+
+    def __init__(self, *args, estates, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Rendered field by field in list.html (no crispy: this form is on every list).
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select"
+            else:
+                widget.attrs["class"] = "form-control"
+        cast(forms.ModelChoiceField, self.fields["estate"]).queryset = estates
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = (
+            Department.objects.filter(estate__in=estates)
+            .select_related("estate")
+            .order_by("estate__code", "kind")
+        )

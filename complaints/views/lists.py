@@ -1,0 +1,73 @@
+"""The department queue and the list of complaints with filters and search."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from staff.access import capability_required, estates_for, has_capability
+from staff.roles import REGRADE_COMPLAINTS, USE_DEPARTMENT_QUEUE
+
+from .. import selectors
+from ..forms import ComplaintFilterForm
+from .common import PAGE_SIZE, page_number, read_required
+
+
+@require_GET
+@capability_required(USE_DEPARTMENT_QUEUE)
+def queue(request: HttpRequest) -> HttpResponse:
+    page = page_number(request)
+    rows = selectors.page_rows(
+        selectors.queue_for(request.user),
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        windowed=False,
+    )
+    return render(
+        request,
+        "complaints/queue.html",
+        {
+            "complaints": rows[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > PAGE_SIZE,
+            "query": "",
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_GET
+@read_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    estates = estates_for(request.user)
+    form = ComplaintFilterForm(request.GET or None, estates=estates)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = page_number(request)
+    qs = selectors.complaint_list(request.user, filters=filters)
+    newest_first = not filters.get("overdue")
+    rows = selectors.page_rows(
+        qs,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        windowed=bool(filters.get("q")) and newest_first,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "complaints/list.html",
+        {
+            "form": form,
+            "show_estate": estates.count() > 1,
+            "complaints": rows[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > PAGE_SIZE,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+            "extensions": list(selectors.pending_extensions_for(request.user)[:50])
+            if has_capability(request.user, REGRADE_COMPLAINTS)
+            else [],
+        },
+    )
