@@ -50,7 +50,7 @@ run: preflight
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & \
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule & \
-	$(MANAGE) runserver $(HOST):$(PORT)
+	DATABASE_STATEMENT_TIMEOUT_MS=$${DATABASE_STATEMENT_TIMEOUT_MS:-5000} $(MANAGE) runserver $(HOST):$(PORT)
 
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi wqy; then \

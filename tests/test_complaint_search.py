@@ -238,3 +238,39 @@ def test_the_generated_column_is_filled_by_postgres_for_bulk_inserted_rows(many_
     c = Complaint.objects.get(number="TS-209901-0018")
     assert "漏水" in c.search_bigrams
     assert "卫生" in c.search_bigrams
+
+
+# --- the bigram function: the same grams as before, in linear time ---------------------
+
+QUADRATIC_BIGRAMS = r"""
+  SELECT coalesce(array_agg(DISTINCT g), '{}'::text[])
+  FROM (
+    SELECT substr(s, i, 2) AS g
+    FROM (SELECT lower(coalesce(%(a)s, '') || ' ' || coalesce(%(b)s, '') || ' '
+                       || coalesce(%(c)s, '')) AS s) t,
+         generate_series(1, greatest(char_length(s) - 1, 0)) AS i
+  ) grams
+  WHERE g !~ '[[:space:][:punct:]，。！？、；：“”‘’（）《》【】…—]'
+"""
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "c"),
+    [
+        ("楼上漏水，天花板滴水。", "尽快维修", "3栋2单元201"),
+        ("Elevator 电梯故障 stuck!!", "", ""),
+        ("", "", ""),
+        ("a", None, "b"),
+        ("“引号”（括号）《书名》——破折号…… 空格\t制表", "x", "y"),
+    ],
+)
+def test_the_linear_bigram_function_gives_the_grams_of_the_first_version(db, a, b, c):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT complaint_search_bigrams(%(a)s, %(b)s, %(c)s)", {"a": a, "b": b, "c": c}
+        )
+        (linear,) = cursor.fetchone()
+        cursor.execute(QUADRATIC_BIGRAMS, {"a": a, "b": b, "c": c})
+        (quadratic,) = cursor.fetchone()
+    assert sorted(linear) == sorted(quadratic)
+

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from casework.rules import RuleBook
 from staff.models import Estate, Unit
 
+from .. import limits
 from ..clocks import TABLE, approved_deadlines, pass_pending_extensions, regrade_clocks
 from ..models import TRANSITIONS, Complaint, Status
 
@@ -35,6 +36,24 @@ class IllegalTransition(ComplaintError):
 
 class Conflict(ComplaintError):
     """Somebody else changed the complaint first."""
+
+
+def too_long(text: str, limit: int) -> str | None:
+    """The message for a free text longer than a paper form has room for."""
+    if len(text.strip()) <= limit:
+        return None
+    return _("At most %(limit)d characters, please (this is %(n)d): say it briefly.") % {
+        "limit": limit,
+        "n": len(text.strip()),
+    }
+
+
+def checked_note(text: str) -> str:
+    """A note, reason or measure, stripped; refused when longer than the form allows."""
+    message = too_long(text, limits.NOTE)
+    if message:
+        raise ComplaintError(message)
+    return text.strip()
 
 
 def _lock(complaint_id: int) -> Complaint:

@@ -22,6 +22,7 @@ from .base import (
     _move,
     _save,
     book_of,
+    checked_note,
 )
 from .permissions import (
     CLOSE,
@@ -51,6 +52,7 @@ def complaint_handle(*, actor: User, complaint_id: int, note: str) -> Complaint:
     """The department records what was done and the result."""
     if not note.strip():
         raise ComplaintError(_("Write what was done and the result."))
+    note = checked_note(note)
     c = _lock(complaint_id)
     HANDLE.check(actor, c)
     book = book_of(c)
@@ -81,6 +83,7 @@ def extension_request(
     EXTEND.check(actor, c)
     if not reason.strip() or not interim_measure.strip():
         raise ComplaintError(_("Give the reason and the interim measure."))
+    reason, interim_measure = checked_note(reason), checked_note(interim_measure)
     if new_deadline <= (c.resolve_due or timezone.now()):
         raise ComplaintError(_("The new deadline must be later than the current one."))
     if c.extensions.filter(decision=Extension.Decision.PENDING).exists():
@@ -109,6 +112,7 @@ def extension_request(
 
 @transaction.atomic
 def extension_decide(*, actor: User, extension_id: int, approve: bool, note: str = "") -> Extension:
+    note = checked_note(note)
     try:
         ext = Extension.objects.select_for_update().get(pk=extension_id)
     except Extension.DoesNotExist:
@@ -149,6 +153,7 @@ def extension_decide(*, actor: User, extension_id: int, approve: bool, note: str
 @transaction.atomic
 def complaint_inform(*, actor: User, complaint_id: int, method: str, note: str = "") -> Complaint:
     """The desk tells the resident the result (phone, or a visit by the floor patrol)."""
+    note = checked_note(note)
     c = _lock(complaint_id)
     INFORM.check(actor, c)
     _move(c, Status.INFORMED)
@@ -175,6 +180,7 @@ def complaint_reopen(*, actor: User, complaint_id: int, reason: str) -> Complain
     """E.g. after an unsatisfied callback: the clocks start again from now."""
     if not reason.strip():
         raise ComplaintError(_("Say why the complaint is reopened."))
+    reason = checked_note(reason)
     c = _lock(complaint_id)
     REOPEN.check(actor, c)
     book = book_of(c)

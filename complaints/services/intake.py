@@ -17,7 +17,7 @@ from staff.notify import notify
 from staff.selectors import department_heads
 from staff.validators import normalize_phone, validate_phone
 
-from .. import events, policy
+from .. import events, limits, policy
 from ..clocks import TABLE, start_clocks
 from ..models import Closure, Complaint, Status
 from .base import (
@@ -29,8 +29,10 @@ from .base import (
     _next_number,
     _save,
     book_of,
+    checked_note,
     find_repeat,
     logger,
+    too_long,
 )
 from .permissions import CLOSE_AT_INTAKE, DESK_ONLY, ROUTE, is_desk
 
@@ -45,6 +47,7 @@ def _intake_errors(
     estate: Estate,
     now: dt.datetime,
     description: str,
+    demand: str,
     anonymous: bool,
     resident_name: str,
     resident_phone: str,
@@ -58,6 +61,13 @@ def _intake_errors(
     errors: dict[str, str] = {}
     if not description.strip():
         errors["description"] = _("Say briefly what happened.")
+    for field, text, limit in (
+        ("description", description, limits.DESCRIPTION),
+        ("demand", demand, limits.DEMAND),
+    ):
+        message = too_long(text, limit)
+        if message:
+            errors[field] = message
     if not anonymous and not resident_name.strip() and not resident_phone:
         errors["resident_name"] = _("Give the resident's name or phone, or mark it anonymous.")
     if resident_phone and not anonymous:
@@ -83,7 +93,8 @@ def _outcome_errors(outcome: str, department: Department | None, note: str) -> d
         return {"department": _("Choose the department to route it to.")}
     if outcome in (ON_THE_SPOT, OUT_OF_SCOPE) and not note.strip():
         return {"outcome_note": _("Write what was done or explained to the resident.")}
-    return {}
+    message = too_long(note, limits.NOTE)
+    return {"outcome_note": message} if message else {}
 
 
 def _receive(
@@ -117,6 +128,7 @@ def _receive(
         estate=estate,
         now=now,
         description=description,
+        demand=demand,
         anonymous=anonymous,
         resident_name=resident_name,
         resident_phone=resident_phone,
@@ -237,6 +249,7 @@ def _close_at_intake(
 ) -> Complaint:
     if not note.strip():
         raise ComplaintError(_("Write what was done or explained to the resident."))
+    note = checked_note(note)
     c = _lock(complaint_id)
     CLOSE_AT_INTAKE.check(actor, c)
     _move(c, Status.CLOSED)

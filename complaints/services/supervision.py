@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from .. import events, policy
 from ..models import Complaint, ComplaintEvent, Grade
-from .base import ComplaintError, Conflict, _lock, _regrade, _save, book_of
+from .base import ComplaintError, Conflict, _lock, _regrade, _save, book_of, checked_note
 from .permissions import ADD_NOTE, ESCALATE, REGRADE
 
 
@@ -19,6 +19,7 @@ def complaint_regrade(*, actor: User, complaint_id: int, grade: str, reason: str
         raise ComplaintError(_("A regrade needs a reason."))
     if grade not in Grade.values:
         raise ComplaintError(_("Unknown grade."))
+    reason = checked_note(reason)
     c = _lock(complaint_id)
     REGRADE.check(actor, c)
     if c.grade == grade:
@@ -36,6 +37,7 @@ def complaint_regrade(*, actor: User, complaint_id: int, grade: str, reason: str
 @transaction.atomic
 def complaint_escalate(*, actor: User, complaint_id: int, note: str = "") -> Complaint:
     """Pass an important complaint to the office director, a major one to the GM."""
+    note = checked_note(note)
     c = _lock(complaint_id)
     ESCALATE.check(actor, c)
     to = policy.ESCALATE_TO[c.grade]
@@ -49,6 +51,7 @@ def complaint_escalate(*, actor: User, complaint_id: int, note: str = "") -> Com
 def complaint_add_note(*, actor: User, complaint_id: int, note: str) -> ComplaintEvent:
     if not note.strip():
         raise ComplaintError(_("The note is empty."))
+    note = checked_note(note)
     c = _lock(complaint_id)
     ADD_NOTE.check(actor, c)
     return events.record(events.noted(c, actor=actor, note=note.strip()))
