@@ -48,7 +48,8 @@ run: preflight
 	@echo "  Ctrl-C stops web, worker and beat."
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & \
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery -n general@%h & \
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=1 -Q deadlines -n deadlines@%h & \
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule & \
 	DATABASE_STATEMENT_TIMEOUT_MS=$${DATABASE_STATEMENT_TIMEOUT_MS:-5000} $(MANAGE) runserver $(HOST):$(PORT)
 

@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import beat_init
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -45,7 +46,9 @@ def record_heartbeat(key: str) -> None:
     heartbeat_record(key=key)
 
 
-@shared_task(name="staff.tasks.deliver", ignore_result=True)
+@shared_task(
+    name="staff.tasks.deliver", ignore_result=True, rate_limit=settings.DELIVERY_RATE_LIMIT
+)
 def deliver(delivery_id: int) -> None:
     """Send one email or WeCom message; failures are rescheduled in the database."""
     delivery_send(delivery_id=delivery_id)

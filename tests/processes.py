@@ -30,12 +30,23 @@ def celery_env(**extra: str) -> dict[str, str]:
 
 
 def flush_broker() -> None:
-    """Drop what an earlier test left in this run's queue (other runs' queues stay)."""
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    """Drop what an earlier test left in this run's queues (other runs' queues stay)."""
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(
+        settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_DEADLINES_QUEUE
+    )
+
+
+# Which queues a worker takes: "worker" both (as one process did before the deadline
+# sweep had its own), "general" the default queue only, "deadlines" the sweep's only.
+WORKER_QUEUES = {
+    "worker": lambda: [settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_DEADLINES_QUEUE],
+    "general": lambda: [settings.CELERY_TASK_DEFAULT_QUEUE],
+    "deadlines": lambda: [settings.CELERY_DEADLINES_QUEUE],
+}
 
 
 def start(kind: str, **env: str) -> subprocess.Popen:
-    if kind == "worker":
+    if kind in WORKER_QUEUES:
         args = [
             "worker",
             "--pool=solo",
@@ -43,6 +54,10 @@ def start(kind: str, **env: str) -> subprocess.Popen:
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
+            "-Q",
+            ",".join(WORKER_QUEUES[kind]()),
+            "-n",
+            f"{kind}-{os.getpid()}@%h",
         ]
     else:
         schedule = Path(tempfile.mkdtemp()) / "beat-schedule"

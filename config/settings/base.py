@@ -211,6 +211,13 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 DEADLINE_SWEEP_SECONDS = env.int("DEADLINE_SWEEP_SECONDS", default=60)
 # Cases of one kind handled per transaction by the sweep.
 DEADLINE_SWEEP_BATCH = env.int("DEADLINE_SWEEP_BATCH", default=200)
+# The deadline sweep has a queue and a worker process of its own (`make run` and
+# docker-compose.yml start it): a slow channel or a flood of deliveries on the default
+# queue can never delay an alarm by more than one sweep interval.
+CELERY_DEADLINES_QUEUE = env("CELERY_DEADLINES_QUEUE", default="deadlines")
+CELERY_TASK_ROUTES = {"casework.tasks.sweep_deadlines": {"queue": CELERY_DEADLINES_QUEUE}}
+# Deliveries per second one worker sends (email and WeCom robots have their limits).
+DELIVERY_RATE_LIMIT = env("DELIVERY_RATE_LIMIT", default="10/s")
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {
         "task": "casework.tasks.sweep_deadlines",

@@ -11,6 +11,8 @@ CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://localhost:637
 # A queue of its own per test run, so two runs on one machine never take each other's
 # messages (tests/processes.py passes it on to the worker processes it starts).
 CELERY_TASK_DEFAULT_QUEUE = env("TEST_CELERY_QUEUE", default=f"test-{os.getpid()}")
+CELERY_DEADLINES_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-deadlines"
+CELERY_TASK_ROUTES = {"casework.tasks.sweep_deadlines": {"queue": CELERY_DEADLINES_QUEUE}}
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
