@@ -197,3 +197,28 @@ def test_the_inbox_refuses_a_backslash_redirect(client, clerk):
     n = Notification.objects.get()
     response = client.post(reverse("inbox_read", args=[n.pk]), {"next": "/\\evil.example"})
     assert response["Location"] == reverse("inbox")
+
+
+def test_a_first_sweep_after_a_month_fires_only_the_deadlines_of_the_new_grade(
+    clerk, dept_head, supervisor, director, gm
+):
+    """Caught up after 31 days: the upgrade to major replaces the minor deadlines, so
+    only the major ones fire (once each); the old ones never do."""
+    with at():
+        c = make_complaint(clerk=clerk, grade=Grade.MINOR)
+    with at(dt.timedelta(minutes=1)):
+        advance(c, to="signed", clerk=clerk, head=dept_head)
+    c.refresh_from_db()
+    minor_answer, minor_resolve = c.answer_due, c.resolve_due
+    sweep(dt.timedelta(days=31))
+    c.refresh_from_db()
+    assert c.grade == Grade.MAJOR
+    overdue = kinds(c, EventKind.OVERDUE)
+    assert sorted(e.data["clock"] for e in overdue) == ["answer", "resolve"]
+    dues = {e.data["clock"]: dt.datetime.fromisoformat(e.data["due"]) for e in overdue}
+    assert dues == {"answer": c.answer_due, "resolve": c.resolve_due}
+    assert dues["answer"] != minor_answer and dues["resolve"] != minor_resolve
+    # The supervisor hears of the upgrade, the escalation and the two new deadlines.
+    told = Notification.objects.filter(recipient=supervisor, key__contains=f":{c.pk}:")
+    assert told.count() == 4
+    assert sweep(dt.timedelta(days=31, minutes=5))["alarms"] == 0
