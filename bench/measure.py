@@ -44,6 +44,16 @@ def scenarios(ctx: dict) -> list[Scenario]:
             method="post",
             expect=302,
         ),
+        Scenario(
+            "intake_long",
+            "Intake POST, a 5,000-character description",
+            "clerk",
+            "/complaints/intake/",
+            {**ctx["intake_data"], "description": LONG_DESCRIPTION},
+            method="post",
+            expect=302,
+            target_ms=100,
+        ),
         Scenario("queue", "Department queue, 工程部 (200 rows)", "eng_head", "/complaints/queue/"),
         Scenario(
             "queue_short",
@@ -117,6 +127,12 @@ def scenarios(ctx: dict) -> list[Scenario]:
             same_queries_as="search",
         ),
     ]
+
+
+# A letter (来函) copied in whole: the longest description the desk accepts.
+LONG_DESCRIPTION = (
+    "住户来函：楼上卫生间长期渗水，天花板霉变，多次报修未果，要求彻底维修并赔偿。" * 200
+)[:5000]
 
 
 def prepare() -> dict:

@@ -7,7 +7,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from complaints import services
+from complaints import limits, services
 from complaints.models import (
     Category,
     Channel,
@@ -349,4 +349,43 @@ def test_a_complaint_received_as_out_of_scope_cannot_be_routed(users):
     before = snapshot(c)
     with pytest.raises(services.IllegalTransition):
         ACTIONS["route"](c, users)
+    assert snapshot(c) == before
+
+
+# --- free text is capped at what the paper forms hold ----------------------------------
+
+
+def test_text_longer_than_the_form_allows_is_refused_beside_each_field_and_nothing_saved(
+    clerk, users
+):
+    with pytest.raises(ValidationError) as refused:
+        intake(
+            clerk,
+            "on_the_spot",
+            description="漏" * (limits.DESCRIPTION + 1),
+            demand="修" * (limits.DEMAND + 1),
+            outcome_note="说" * (limits.NOTE + 1),
+        )
+    errors = refused.value.message_dict
+    assert set(errors) == {"description", "demand", "outcome_note"}
+    assert str(limits.DESCRIPTION) in errors["description"][0]
+    assert not Complaint.objects.exists()
+
+
+def test_text_at_the_limit_is_accepted(clerk, users):
+    c = intake(clerk, "route", department=users["eng"], description="漏" * limits.DESCRIPTION)
+    assert len(c.description) == limits.DESCRIPTION
+
+
+def test_a_note_longer_than_the_form_allows_is_refused_by_every_action(users):
+    c = at_status(Status.SIGNED, clerk=users["clerk"], head=users["head"])
+    before = snapshot(c)
+    with pytest.raises(services.ComplaintError, match=str(limits.NOTE)):
+        services.complaint_handle(
+            actor=users["head"], complaint_id=c.pk, note="修" * (limits.NOTE + 1)
+        )
+    with pytest.raises(services.ComplaintError, match=str(limits.NOTE)):
+        services.complaint_add_note(
+            actor=users["clerk"], complaint_id=c.pk, note="记" * (limits.NOTE + 1)
+        )
     assert snapshot(c) == before
