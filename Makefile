@@ -38,6 +38,7 @@ preflight: install
 run: preflight
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
+	$(MANAGE) seed_category_departments
 	$(MANAGE) seed_demo_complaints
 	@echo ""
 	@echo "  Service desk:  http://$(HOST):$(PORT)/      admin: http://$(HOST):$(PORT)/admin/"
@@ -45,6 +46,7 @@ run: preflight
 	@echo "    clerk (前台接待员)  duty (监控室值班员)  eng_head (工程部主管)  tech (维修员)"
 	@echo "    supervisor (客服主管)  director (管理处主任)  gm (公司总经理)  clerk_jr (second estate)"
 	@echo "    admin (manager, Django admin)"
+	@echo "    head_<kind> / head_<kind>_jr: the head (部门主管) of every other department"
 	@echo "  Ctrl-C stops web, worker and beat."
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \

@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy
 from casework.clocks import Batch, Clock, ClockTable, PlannedAlarm
 from casework.models import Alarm
 from casework.rules import RuleBook
+from staff.models import Notification
 from staff.notify import Message
 from staff.roles import Role
 from staff.selectors import Directory
 
-from . import events, policy
+from . import events, notices, policy
 from .models import Channel, Complaint, Extension, Grade, Status
 
 
@@ -123,10 +124,21 @@ def approved_deadlines(complaint_ids: list[int]) -> dict[int, dt.datetime]:
 
 
 def pass_pending_extensions(complaint_ids: list[int], grade: str) -> None:
-    """A waiting extension needs the approver of the complaint's grade now."""
-    Extension.objects.filter(
+    """A waiting extension needs the approver of the complaint's grade now; when that
+    is somebody else, the new approver is told."""
+    role = policy.EXTENSION_APPROVER[grade]
+    waiting = Extension.objects.filter(
         complaint_id__in=complaint_ids, decision=Extension.Decision.PENDING
-    ).update(approver_role=policy.EXTENSION_APPROVER[grade])
+    )
+    passed = list(
+        waiting.exclude(approver_role=role)
+        .select_related("complaint__estate")
+        .defer("complaint__search_bigrams")
+    )
+    waiting.update(approver_role=role)
+    for e in passed:
+        e.approver_role = role
+    notices.extensions_waiting(passed, passed=True)
 
 
 # --- the clock table ---------------------------------------------------------------------
@@ -226,17 +238,21 @@ class ComplaintClocks(ClockTable):
         subject: str,
         recipients: list[Any],
         *,
+        kind: str,
         wecom: bool = False,
     ) -> None:
         ctx: _Context = batch.context
+        once = list({u.pk: u for u in recipients if u is not None}.values())  # nobody twice
         batch.tell(
             Message(
                 key=f"complaint:{c.pk}:{alarm.clock.name}:{alarm.kind}:{alarm.due.isoformat()}",
                 subject=f"[{c.estate.name}] {c.number} {subject}",
                 body=c.description[:200],
                 link=ctx.link.replace("/0/", f"/{c.pk}/"),
-                recipients=recipients,
+                recipients=once,
                 wecom_webhook=c.estate.wecom_webhook if wecom else "",
+                kind=kind,
+                thread=f"complaint:{c.pk}",
             )
         )
 
@@ -255,7 +271,7 @@ class ComplaintClocks(ClockTable):
         else:
             who = people.heads(c.department_id) or people.with_roles(c.estate_id, Role.SUPERVISOR)
         subject = _("due soon: %(clock)s") % {"clock": CLOCK_NAMES[alarm.clock.name]}
-        self._tell(batch, c, alarm, subject, who)
+        self._tell(batch, c, alarm, subject, who, kind=Notification.Kind.DUE_SOON)
 
     def _escalate(self, batch: Batch, c: Complaint, alarm: PlannedAlarm) -> None:
         people: Directory = batch.context.people
@@ -267,7 +283,7 @@ class ComplaintClocks(ClockTable):
             *people.with_roles(c.estate_id, to),
             *people.with_roles(c.estate_id, Role.SUPERVISOR),
         ]
-        self._tell(batch, c, alarm, subject, who, wecom=True)
+        self._tell(batch, c, alarm, subject, who, kind=Notification.Kind.ESCALATED, wecom=True)
 
     def _upgrade(self, batch: Batch, c: Complaint, alarm: PlannedAlarm) -> None:
         ctx: _Context = batch.context
@@ -290,19 +306,23 @@ class ComplaintClocks(ClockTable):
             c.estate_id, Role.SUPERVISOR, Role.OFFICE_DIRECTOR, Role.GENERAL_MANAGER
         )
         subject = _("unresolved for one month: now a major complaint")
-        self._tell(batch, c, alarm, subject, who, wecom=True)
+        self._tell(batch, c, alarm, subject, who, kind=Notification.Kind.ESCALATED, wecom=True)
 
     def _overdue(self, batch: Batch, c: Complaint, alarm: PlannedAlarm) -> None:
         people: Directory = batch.context.people
         clock = alarm.clock.name
         batch.log(events.overdue(c, clock=clock, due=alarm.due, at=batch.now))
         supervisors = people.with_roles(c.estate_id, Role.SUPERVISOR)
+        # The head of the department it is routed to hears of every overdue of it, the
+        # routing clock included (a head who has not signed for it yet most of all).
+        heads = people.heads(c.department_id)
         if clock in DESK_CLOCKS:
-            who = [c.received_by, *supervisors]
+            who = [c.received_by, *heads, *supervisors]
         else:
-            who = [*people.heads(c.department_id), *supervisors]
+            who = [*heads, *supervisors]
         subject = _("overdue: %(clock)s") % {"clock": CLOCK_NAMES[clock]}
-        self._tell(batch, c, alarm, subject, who, wecom=clock != INFORM)
+        kind = Notification.Kind.OVERDUE
+        self._tell(batch, c, alarm, subject, who, kind=kind, wecom=clock != INFORM)
 
 
 TABLE = ComplaintClocks()

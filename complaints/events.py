@@ -157,3 +157,33 @@ def overdue(c: Complaint, *, clock: str, due: dt.datetime, at: dt.datetime) -> C
 
 def noted(c: Complaint, *, actor: User, note: str) -> ComplaintEvent:
     return _entry(c, EventKind.NOTE, actor=actor, note=note)
+
+
+def repeat_prompted(
+    c: Complaint, *, actor: User, repeat_of: Complaint, escalate_to: str, note: str = ""
+) -> ComplaintEvent:
+    """The desk was asked whether to escalate a matter raised again (二次投诉, 003):
+    ``escalate_to`` is the role it went to, or "" when the clerk chose not to."""
+    return _entry(
+        c,
+        EventKind.REPEAT_PROMPTED,
+        actor=actor,
+        note=note,
+        repeat_of=repeat_of.number,
+        escalated=bool(escalate_to),
+        to=escalate_to or None,
+    )
+
+
+def harm_alerted(
+    c: Complaint, *, actor: User, department: Department | None, recipients: list[str]
+) -> ComplaintEvent:
+    """Something was causing harm right now (004 §4.3.8): who was alerted at intake."""
+    return _entry(
+        c,
+        EventKind.HARM_ALERTED,
+        actor=actor,
+        department=department.name if department else None,
+        department_id=department.pk if department else None,
+        recipients=recipients,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +78,8 @@ class ComplaintCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("complaint number counter")
+        verbose_name_plural = _("complaint number counters")
         constraints = [
             models.UniqueConstraint(fields=["estate", "month"], name="complaint_counter_unique")
         ]
@@ -171,6 +174,13 @@ class Complaint(ClockedCase):
     reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
     escalated_to = models.CharField(_("escalated to"), max_length=32, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # Something is causing harm right now (004 §4.3.8): the department head and the
+    # duty officers were alerted at intake, before anything else.
+    stop_harm_first = models.BooleanField(
+        _("stop the harm first (先行止损)"),
+        default=False,
+        help_text=_("It is causing harm right now: alert the department and the duty officer."),
+    )
 
     # Deadlines (complaints.policy computes them)
     route_due = models.DateTimeField(_("route by"), null=True, blank=True)
@@ -252,6 +262,8 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened (重新打开)")
     OVERDUE = "overdue", _("Overdue (超时)")
     NOTE = "note", _("Note (备注)")
+    REPEAT_PROMPTED = "repeat_prompted", _("Repeat complaint: escalation asked (二次投诉上报)")
+    HARM_ALERTED = "harm_alerted", _("Stop the harm first: alerted (先行止损通知)")
 
 
 class ComplaintEvent(LogEntry):
@@ -269,7 +281,45 @@ class ComplaintEvent(LogEntry):
         indexes = [models.Index(fields=["complaint", "at"], name="event_complaint_at_idx")]
 
     def __str__(self) -> str:
-        return f"{self.complaint_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.complaint_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CategoryDepartment(models.Model):
+    """Which department a category of complaint goes to by default, per estate: the
+    intake form preselects it when the clerk chooses the category."""
+
+    estate = models.ForeignKey(
+        Estate,
+        verbose_name=_("estate"),
+        on_delete=models.CASCADE,
+        related_name="category_departments",
+    )
+    category = models.CharField(_("category"), max_length=32, choices=Category)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("default department"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("default department of a category")
+        verbose_name_plural = _("default departments by category (分类派单)")
+        ordering = ["estate__code", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "category"], name="category_department_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} → {self.department.name}"
+
+    def clean(self) -> None:
+        if self.department_id and self.estate_id and self.department.estate_id != self.estate_id:
+            raise ValidationError(
+                {"department": _("The department must belong to the chosen estate.")}
+            )
 
 
 class Extension(models.Model):
@@ -314,7 +364,7 @@ class Extension(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.complaint_id} → {self.new_deadline:%Y-%m-%d} ({self.decision})"
+        return f"{self.complaint_id} → {self.new_deadline:%Y-%m-%d} ({self.get_decision_display()})"
 
     @property
     def approver_label(self) -> str:

@@ -5,17 +5,20 @@ that its user could not open."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Length
 from django.http import Http404
 from django.utils import timezone
 
 from staff.access import has_capability, profile_of
-from staff.models import Unit
+from staff.models import Department, Unit
 from staff.roles import DEPARTMENT_ROLES, VIEW_ALL_ESTATES
 
 from . import search
-from .models import Complaint, Extension, Status
+from .models import Category, CategoryDepartment, Complaint, Extension, Status
 
 
 def complaints_for(user) -> QuerySet[Complaint]:
@@ -119,21 +122,103 @@ def _search(qs: QuerySet, term: str) -> QuerySet:
     return search.filter_text(qs, term)
 
 
-def unit_matches(*, estate_id: int, term: str, limit: int = 12) -> list[Unit]:
-    """Units whose room, resident name or phone match what the clerk typed."""
-    term = term.strip()
+@dataclass(frozen=True)
+class UnitLookup:
+    """The first ``len(units)`` units of ``total`` that match what the clerk typed."""
+
+    units: list[Unit]
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.units)
+
+
+# 3-2-201, 3栋2单元201室, "Bldg 3, unit 2, room 201" (Unit.label in either language):
+# the words and marks between the parts of an address.
+_ADDRESS_WORDS = re.compile(r"(?i)\b(?:bldg|building|unit|room)\b|号楼|栋|幢|单元|室|号|房")
+_ADDRESS_PART = re.compile(r"[A-Za-z0-9]+")
+# Rooms in numbering order: 101, 102 … 1001 (not 1001 before 101).
+_LOOKUP_ORDER = ("building", "entrance", Length("room"), "room")
+
+
+def _address_parts(term: str) -> tuple[str, ...] | None:
+    """(building, entrance, room) or (building, room) when ``term`` is an address."""
+    if not (_ADDRESS_WORDS.search(term) or re.search(r"[-\s,，/]", term)):
+        return None
+    parts = tuple(_ADDRESS_PART.findall(_ADDRESS_WORDS.sub(" ", term)))
+    return parts if len(parts) in (2, 3) else None
+
+
+def unit_lookup(*, estate_id: int, term: str, limit: int = 10) -> UnitLookup:
+    """Units of the estate matching an address (``3-2-201``, ``3栋2单元201``, the unit's
+    label), a room number, a resident's name, a phone number or its last 4 digits."""
+    term = term.replace("\x00", "").strip()
     if not term:
-        return []
+        return UnitLookup([], 0)
     qs = Unit.objects.filter(estate_id=estate_id)
-    if term.replace("-", "").isdigit() and len(term) >= 7:
-        qs = qs.filter(residents__phone__startswith=term)
-    elif term.replace("-", "").isdigit():
-        qs = qs.filter(Q(room=term) | Q(room__startswith=term))
+    digits = term.replace("-", "").replace(" ", "")
+    parts = _address_parts(term)
+    if digits.isdigit() and len(digits) >= 7:
+        typed = term.replace(" ", "")
+        qs = qs.filter(
+            Q(residents__phone__startswith=digits) | Q(residents__phone__startswith=typed)
+        )
+    elif parts is not None:
+        building, *middle, room = parts
+        qs = qs.filter(building__iexact=building, room__iexact=room)
+        if middle:
+            qs = qs.filter(entrance__iexact=middle[0])
+    elif digits.isdigit() and len(digits) == 4:
+        # A room (1502) or the last 4 digits of a resident's phone.
+        qs = qs.filter(Q(room__startswith=digits) | Q(residents__phone__endswith=digits))
+    elif digits.isdigit():
+        qs = qs.filter(room__startswith=digits)
     else:
         qs = qs.filter(residents__name__startswith=term)
-    return list(
-        qs.distinct().prefetch_related("residents").order_by("building", "entrance", "room")[:limit]
+    ids = qs.values("pk").distinct()
+    total = Unit.objects.filter(pk__in=ids).count()
+    units = list(
+        Unit.objects.filter(pk__in=ids)
+        .prefetch_related("residents")
+        .order_by(*_LOOKUP_ORDER, "pk")[:limit]
     )
+    return UnitLookup(units, total)
+
+
+def unit_matches(*, estate_id: int, term: str, limit: int = 12) -> list[Unit]:
+    """Units whose room, resident name or phone match what the clerk typed."""
+    return unit_lookup(estate_id=estate_id, term=term, limit=limit).units
+
+
+def unit_of_phone(*, estate_id: int, phone: str) -> Unit | None:
+    """The one unit of the estate where a resident has this full phone number."""
+    if not phone:
+        return None
+    units = list(
+        Unit.objects.filter(estate_id=estate_id, residents__phone=phone)
+        .distinct()
+        .prefetch_related("residents")[:2]
+    )
+    return units[0] if len(units) == 1 else None
+
+
+# A category goes to the department of the same kind, except fees (to finance).
+_KIND_OF_CATEGORY = {Category.FEES.value: Department.Kind.FINANCE.value}
+
+
+def default_departments(*, estate_id: int) -> dict[str, int]:
+    """Category → the department it goes to by default: the department of the same kind,
+    unless the estate's managers mapped the category elsewhere (Admin → 分类派单)."""
+    departments = dict(Department.objects.filter(estate_id=estate_id).values_list("kind", "pk"))
+    kinds = {c: _KIND_OF_CATEGORY.get(c, c) for c in Category.values}
+    defaults = {c: departments[k] for c, k in kinds.items() if k in departments}
+    defaults.update(
+        CategoryDepartment.objects.filter(estate_id=estate_id).values_list(
+            "category", "department_id"
+        )
+    )
+    return defaults
 
 
 def unit_history(

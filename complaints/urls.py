@@ -1,10 +1,13 @@
 from django.urls import path
 
 from . import views
+from .views.intake import intake_history, intake_units
 
 app_name = "complaints"
 urlpatterns = [
     path("intake/", views.intake, name="intake"),
+    path("intake/units/", intake_units, name="intake_units"),
+    path("intake/history/", intake_history, name="intake_history"),
     path("queue/", views.queue, name="queue"),
     path("", views.complaint_list, name="list"),
     path("<int:pk>/", views.detail, name="detail"),

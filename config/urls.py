@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from staff import views as staff_views
@@ -8,6 +9,11 @@ from staff import views as staff_views
 handler403 = "staff.errors.permission_denied"
 handler404 = "staff.errors.page_not_found"
 handler500 = "staff.errors.server_error"
+
+# The admin speaks as our product, not as "Django 管理".
+admin.site.site_header = _("Property service desk · administration")
+admin.site.site_title = _("Property service desk administration")
+admin.site.index_title = _("Administration home")
 
 urlpatterns = [
     path("", staff_views.home, name="home"),

@@ -1,16 +1,23 @@
+import logging
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from . import calendar as business_calendar
+from . import selectors
+from .admin_auth import TranslatedAuthChoices
 from .forms import UnitImportForm
 from .models import (
     BusinessCalendar,
@@ -24,8 +31,46 @@ from .models import (
     Unit,
 )
 from .services import staff_profile_set_role_group, unit_import
+from .templatetags.staff_tags import person_with_username
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
+
+# Django's own strings that its zh_Hans catalog leaves in English on admin pages we
+# show; listed so that makemessages keeps their translations in our catalog.
+DJANGO_MSGIDS = [gettext_noop("Filter by %(field_name)s")]
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return person_with_username(obj)
+
+
+class PersonLabels(BaseModelAdmin):
+    """Every choice of a user in our admin reads 王小丽 (clerk), never the bare username
+    (see ``person_with_username``); users are listed by name."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.remote_field.model is User:
+            kwargs.setdefault("form_class", PersonChoiceField)
+            kwargs.setdefault(
+                "queryset", User.objects.order_by("last_name", "first_name", "username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def person_column(path: str, description, ordering: str | None = None):
+    """A list column (a ModelAdmin method) showing the user at ``path`` (``user``,
+    ``head``) as 王小丽 (clerk)."""
+
+    @admin.display(description=description, ordering=ordering or f"{path}__last_name")
+    def column(_admin: object, obj: models.Model) -> str:
+        user: object = obj
+        for part in path.split("__"):
+            user = getattr(user, part, None)
+        return person_with_username(user) or "—"
+
+    return column
 
 
 class BusinessCalendarInline(admin.StackedInline):
@@ -49,7 +94,52 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["company", "kind", ("date", admin.DateFieldListFilter)]
     date_hierarchy = "date"
     search_fields = ["name"]
-    actions = ["load_from_package"]
+    # The load button sits in the object tools: the action bar is hidden while the
+    # list is empty, which is exactly when the days are needed.
+    change_list_template = "admin/staff/calendarday/change_list.html"
+
+    def get_urls(self):
+        custom = [
+            path(
+                "load/",
+                self.admin_site.admin_view(self.load_view),
+                name="staff_calendarday_load",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def load_view(self, request: HttpRequest) -> HttpResponse:
+        """POST: load this and next year's holidays and make-up working days from the
+        chinese-calendar package for the manager's company (every company for a manager
+        without one). Days already entered are kept."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        year = timezone.localdate().year
+        for company in self._companies_of(request.user):
+            added = sum(business_calendar.seed_year(company, y) for y in (year, year + 1))
+            message = _(
+                "%(company)s: %(n)d days of %(year)d and %(next)d loaded from chinese-calendar."
+            ) % {"company": company, "n": added, "year": year, "next": year + 1}
+            self.log_change(request, company, message)
+            logger.info(
+                "calendar days loaded: company=%s years=%d-%d added=%d by=%s",
+                company.pk,
+                year,
+                year + 1,
+                added,
+                request.user.get_username(),
+            )
+            self.message_user(request, message, messages.SUCCESS)
+        return redirect(reverse("admin:staff_calendarday_changelist"))
+
+    @staticmethod
+    def _companies_of(user) -> list[Company]:
+        profile = getattr(user, "staff_profile", None)
+        if profile is not None and profile.estate_id:
+            return [profile.estate.company]
+        return list(Company.objects.order_by("name"))
 
     def changelist_view(self, request, extra_context=None):
         next_year = timezone.localdate().year + 1
@@ -67,20 +157,10 @@ class CalendarDayAdmin(admin.ModelAdmin):
                 )
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description=gettext_lazy("Load this and next year from chinese-calendar"))
-    def load_from_package(self, request, queryset):
-        year = timezone.localdate().year
-        companies = {d.company for d in queryset.select_related("company")} or set(
-            Company.objects.all()
-        )
-        added = sum(business_calendar.seed_year(c, y) for c in companies for y in (year, year + 1))
-        self.message_user(request, _("%(n)d days added.") % {"n": added}, messages.SUCCESS)
 
-
-class DepartmentInline(admin.TabularInline):
+class DepartmentInline(PersonLabels, admin.TabularInline):
     model = Department
     extra = 0
-    autocomplete_fields = ["head"]
 
 
 @admin.register(Estate)
@@ -91,22 +171,78 @@ class EstateAdmin(admin.ModelAdmin):
     inlines = [DepartmentInline]
 
 
+class HeadFilter(admin.SimpleListFilter):
+    title = gettext_lazy("head")
+    parameter_name = "has_head"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("without head")), ("yes", _("with head"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(has_head=self.value() == "yes")
+        return queryset
+
+
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "estate", "head"]
-    list_filter = ["estate", "kind"]
-    search_fields = ["name", "estate__name", "head__username", "head__last_name"]
+class DepartmentAdmin(PersonLabels, admin.ModelAdmin):
+    """A department without a head is marked, can be filtered, and the changelist warns
+    per estate: complaints routed there reach nobody who can sign for them."""
+
+    list_display = ["name", "kind", "estate", "head_name", "has_head"]
+    list_filter = [HeadFilter, "estate", "kind"]
+    search_fields = [
+        "name",
+        "estate__name",
+        "head__username",
+        "head__last_name",
+        "head__first_name",
+    ]
     list_select_related = ["estate", "head"]
-    autocomplete_fields = ["head"]
+
+    head_name = person_column("head", gettext_lazy("head"))
+
+    def get_queryset(self, request):
+        return selectors.departments_with_head_flag(super().get_queryset(request))
+
+    @admin.display(description=gettext_lazy("has a head"), boolean=True, ordering="has_head")
+    def has_head(self, obj: Department) -> bool:
+        return bool(getattr(obj, "has_head", False))
+
+    def changelist_view(self, request, extra_context=None):
+        headless = (
+            selectors.departments_without_head()
+            .select_related("estate")
+            .order_by("estate__code", "kind")
+        )
+        by_estate: dict[Estate, list[str]] = {}
+        for department in headless:
+            by_estate.setdefault(department.estate, []).append(department.name)
+        for estate, names in by_estate.items():
+            self.message_user(
+                request,
+                ngettext(
+                    "%(estate)s: %(n)d department has no head (%(names)s). Complaints "
+                    "routed there alert nobody who can sign for them.",
+                    "%(estate)s: %(n)d departments have no head (%(names)s). Complaints "
+                    "routed there alert nobody who can sign for them.",
+                    len(names),
+                )
+                % {"estate": estate, "n": len(names), "names": "、".join(names)},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "estate", "department", "phone"]
+class StaffProfileAdmin(PersonLabels, admin.ModelAdmin):
+    list_display = ["person", "role", "estate", "department", "phone"]
+    list_display_links = ["person"]
     list_filter = ["role", "estate", "department__kind"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "phone"]
     list_select_related = ["user", "estate", "department__estate"]
-    autocomplete_fields = ["user"]
+
+    person = person_column("user", gettext_lazy("user"))
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):
@@ -125,7 +261,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TranslatedAuthChoices, BaseUserAdmin):
     inlines = [StaffProfileInline]
     list_display = ["username", "last_name", "first_name", "role", "estate", "is_active"]
     list_filter = ["staff_profile__role", "staff_profile__estate", "is_active", "is_staff"]
@@ -239,3 +375,6 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from . import axes_admin  # noqa: E402, F401  (the lockout records, re-registered)

@@ -2,7 +2,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .access import has_capability, profile_of
-from .models import Notification
+from .inbox import unread_lines
 from .roles import USE_DEPARTMENT_QUEUE, USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIEW_ESTATE_OVERVIEW
 
 # (capability, url name, label) in the order they appear in the navigation.
@@ -31,8 +31,6 @@ def navigation(request):
     return {
         "nav_items": items,
         "staff_profile": profile_of(user),
-        # Served by the partial index notification_unread_idx.
-        "unread_count": lambda: Notification.objects.filter(
-            recipient=user, read_at__isnull=True
-        ).count(),
+        # Lines of the inbox (complaints) with something unread, not single messages.
+        "unread_count": lambda: unread_lines(user=user),
     }

@@ -263,8 +263,22 @@ class CalendarDay(models.Model):
 
 class Notification(models.Model):
     """One message in a user's in-app inbox. ``key`` names what caused it (for example
-    ``complaint:42:route:overdue:<due>``): the pair (recipient, key) is unique, so the
-    same alert can never reach the same person twice, whoever runs the sweep."""
+    ``complaint:42:route:due:<due>``): the pair (recipient, key) is unique, so the
+    same alert can never reach the same person twice, whoever runs the sweep.
+
+    The inbox shows one line per ``thread`` (``complaint:42``: everything about one
+    complaint), with the latest subject and a count; every message stays a row of its
+    own, so each alarm can still be found. ``digest_pending``: this message goes out in
+    the recipient's next email digest (``staff.notify.digests_prepare``) rather than in
+    an email of its own."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        ESCALATED = "escalated", _("Escalated")
+        ROUTED = "routed", _("Routed to you")
+        EXTENSION = "extension", _("Extensions")
+        OTHER = "other", _("Other")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -278,6 +292,10 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.OTHER)
+    thread = models.CharField(_("about"), max_length=200, blank=True)
+    digest_pending = models.BooleanField(_("waiting for the email digest"), default=False)
+    digest_key = models.CharField(_("sent in digest"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -293,6 +311,14 @@ class Notification(models.Model):
                 name="notification_unread_idx",
             ),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            # The inbox's lines: the messages of one thread.
+            models.Index(fields=["recipient", "thread"], name="notification_thread_idx"),
+            # The digest job: what waits to be emailed.
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(digest_pending=True),
+                name="notification_digest_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ later release adds a permission.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class Role(models.TextChoices):
@@ -21,7 +22,8 @@ class Role(models.TextChoices):
     GENERAL_MANAGER = "general_manager", _("General manager (公司总经理)")
 
 
-# Capabilities, declared as permissions on staff.StaffProfile (see its Meta).
+# Capabilities, declared as permissions on staff.StaffProfile (see its Meta). Their
+# names are stored in English by Django; the admin shows them translated.
 USE_INTAKE_DESK = "use_intake_desk"
 USE_DEPARTMENT_QUEUE = "use_department_queue"
 USE_REPAIR_ORDERS = "use_repair_orders"
@@ -33,15 +35,21 @@ APPROVE_MINOR_EXTENSIONS = "approve_minor_extensions"
 APPROVE_IMPORTANT_EXTENSIONS = "approve_important_extensions"
 
 CAPABILITIES = [
-    (USE_INTAKE_DESK, "Can log residents' complaints at the intake desk"),
-    (USE_DEPARTMENT_QUEUE, "Can work a department's queue"),
-    (USE_REPAIR_ORDERS, "Can take and record repair orders"),
-    (VIEW_ESTATE_OVERVIEW, "Can watch the estate overview"),
-    (VIEW_ALL_ESTATES, "Can see every estate of the company"),
-    (HANDLE_COMPLAINTS, "Can sign for, handle and ask extensions of the department's complaints"),
-    (REGRADE_COMPLAINTS, "Can regrade and escalate complaints"),
-    (APPROVE_MINOR_EXTENSIONS, "Can approve extensions of minor complaints"),
-    (APPROVE_IMPORTANT_EXTENSIONS, "Can approve extensions of important and major complaints"),
+    (USE_INTAKE_DESK, gettext_noop("Can log residents' complaints at the intake desk")),
+    (USE_DEPARTMENT_QUEUE, gettext_noop("Can work a department's queue")),
+    (USE_REPAIR_ORDERS, gettext_noop("Can take and record repair orders")),
+    (VIEW_ESTATE_OVERVIEW, gettext_noop("Can watch the estate overview")),
+    (VIEW_ALL_ESTATES, gettext_noop("Can see every estate of the company")),
+    (
+        HANDLE_COMPLAINTS,
+        gettext_noop("Can sign for, handle and ask extensions of the department's complaints"),
+    ),
+    (REGRADE_COMPLAINTS, gettext_noop("Can regrade and escalate complaints")),
+    (APPROVE_MINOR_EXTENSIONS, gettext_noop("Can approve extensions of minor complaints")),
+    (
+        APPROVE_IMPORTANT_EXTENSIONS,
+        gettext_noop("Can approve extensions of important and major complaints"),
+    ),
 ]
 
 ROLE_CAPABILITIES: dict[str, set[str]] = {

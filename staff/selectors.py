@@ -73,3 +73,35 @@ def department_heads(department_id: int | None) -> list[User]:
     return Directory.load(estate_ids=(), department_ids=[department_id], roles=()).heads(
         department_id
     )
+
+
+# Whether a department has a head (the admin's warning, the desk's routing screens).
+from django.db.models import Exists, OuterRef, QuerySet  # noqa: E402
+
+_HAS_HEAD = Q(head__isnull=False) | Exists(
+    StaffProfile.objects.filter(
+        department=OuterRef("pk"), role=Role.DEPARTMENT_HEAD, user__is_active=True
+    )
+)
+
+
+def departments_with_head_flag(
+    queryset: QuerySet[Department] | None = None,
+) -> QuerySet[Department]:
+    """Departments annotated with ``has_head``: a head is named on the department, or an
+    active department-head profile works in it (the people ``department_heads`` alerts).
+    Without one, a complaint routed there reaches nobody who can sign for it."""
+    queryset = Department.objects.all() if queryset is None else queryset
+    return queryset.annotate(has_head=_HAS_HEAD)
+
+
+def department_has_head(department_id: int | None) -> bool:
+    """Whether a complaint routed to this department reaches a head (see above)."""
+    if not department_id:
+        return False
+    return Department.objects.filter(_HAS_HEAD, pk=department_id).exists()
+
+
+def departments_without_head() -> QuerySet[Department]:
+    """Departments a routed complaint would reach nobody in (see above)."""
+    return Department.objects.exclude(_HAS_HEAD)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from .notify import deliveries_requeue, delivery_send
+from .notify import deliveries_requeue, delivery_send, digests_prepare
 from .services import heartbeat_record
 
 logger = logging.getLogger(__name__)
@@ -58,3 +58,10 @@ def deliver(delivery_id: int) -> None:
 def requeue_deliveries() -> None:
     for pk in deliveries_requeue():
         deliver.delay(pk)
+
+
+@shared_task(name="staff.tasks.send_digests", ignore_result=True)
+def send_digests() -> None:
+    """Each person's email digest of what came since the last one (beat, every
+    NOTIFY_DIGEST_MINUTES); a doubled or retried run sends nothing twice."""
+    digests_prepare()

@@ -10,12 +10,14 @@ from django.contrib.auth.views import LoginView
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .access import AuthenticatedHttpRequest, has_capability
+from .inbox import inbox_lines, unread_by_kind, unread_lines
 from .models import Heartbeat, Notification
 from .notify import inbox_mark_read
 from .roles import (
@@ -144,20 +146,47 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": status, "checks": checks}, status=200 if healthy else 503)
 
 
+def _inbox_kind(value: str | None) -> str:
+    return value if value in Notification.Kind.values else ""
+
+
 @require_GET
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    notifications = list(
-        Notification.objects.filter(recipient=request.user).order_by("-created_at")[:100]
+    """One line per complaint, newest first; ``?kind=`` shows one kind of message."""
+    kind = _inbox_kind(request.GET.get("kind"))
+    unread = unread_by_kind(user=request.user)
+    kinds = [
+        {"value": value, "label": label, "unread": unread.get(value, 0), "active": value == kind}
+        for value, label in Notification.Kind.choices
+    ]
+    return render(
+        request,
+        "staff/inbox.html",
+        {
+            "lines": inbox_lines(user=request.user, kind=kind),
+            "kind": kind,
+            "kinds": kinds,
+            "unread_total": unread_lines(user=request.user),
+        },
     )
-    return render(request, "staff/inbox.html", {"notifications": notifications})
 
 
 @require_POST
 def inbox_read(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    inbox_mark_read(user=request.user, notification_id=pk)
-    target = request.POST.get("next", "")
-    if pk is not None and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
+    """Mark read: one line (``pk``: a message of it), the lines ticked (``thread``), or
+    all of them (of the kind shown)."""
+    kind = _inbox_kind(request.POST.get("kind"))
+    if pk is not None:
+        inbox_mark_read(user=request.user, notification_id=pk)
+        target = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(target)
+    elif request.POST.get("scope") == "selected":
+        inbox_mark_read(user=request.user, threads=request.POST.getlist("thread"))
+    else:
+        inbox_mark_read(user=request.user, kind=kind)
+    if kind:
+        return redirect(f"{reverse('inbox')}?kind={kind}")
     return redirect("inbox")

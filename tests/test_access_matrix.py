@@ -32,6 +32,8 @@ EXPECTED: dict[str, set[str] | str] = {
     "logout": EVERYONE,
     "home": EVERYONE - {"no_role"},  # redirects to the role's start page
     "complaints:intake": {"clerk", "duty_officer", "supervisor", "manager"},
+    "complaints:intake_units": {"clerk", "duty_officer", "supervisor", "manager"},
+    "complaints:intake_history": {"clerk", "duty_officer", "supervisor", "manager"},
     "complaints:queue": {"dept_head", "manager"},
     "repairs:mine": {"dept_head", "technician", "manager"},
     "reports:overview": {"supervisor", "director", "gm", "manager"},

@@ -76,7 +76,7 @@ def test_a_deleted_rule_falls_back_to_the_seeds_numbers(db):
     ClockRule.objects.filter(key=ANSWER).delete()
     assert rules.load_rules()[ANSWER] == rules.Rule(10, "minutes", 75)
     assert rules.ensure_rules() >= 1
-    assert ClockRule.objects.get(key=ANSWER).source == "test"
+    assert ClockRule.objects.get(key=ANSWER).source == "测试"
 
 
 def test_working_days_skip_a_holiday_and_count_a_make_up_day(company):

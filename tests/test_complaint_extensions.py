@@ -154,7 +154,7 @@ def test_a_refused_extension_leaves_the_deadline_where_it_was(users, director):
 def test_after_a_refusal_the_department_may_ask_again(users, director):
     c = at_status(Status.SIGNED, clerk=users["clerk"], head=users["head"])
     ext = request_extension(c, users["head"])
-    services.extension_decide(actor=director, extension_id=ext.pk, approve=False)
+    services.extension_decide(actor=director, extension_id=ext.pk, approve=False, note="不批准")
     second = request_extension(c, users["head"], days=1)
     assert second.decision == Extension.Decision.PENDING
 

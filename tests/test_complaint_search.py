@@ -273,4 +273,3 @@ def test_the_linear_bigram_function_gives_the_grams_of_the_first_version(db, a, 
         cursor.execute(QUADRATIC_BIGRAMS, {"a": a, "b": b, "c": c})
         (quadratic,) = cursor.fetchone()
     assert sorted(linear) == sorted(quadratic)
-

@@ -204,7 +204,9 @@ def _extension(received, clerk, dept_head, director, *, approve):
             interim_measure="先关阀门",
             new_deadline=T0 + dt.timedelta(days=5),
         )
-        services.extension_decide(actor=director, extension_id=ext.pk, approve=approve)
+        services.extension_decide(
+            actor=director, extension_id=ext.pk, approve=approve, note="" if approve else "不批准"
+        )
 
 
 def test_an_approved_extension_moves_the_alarm(received, clerk, dept_head, director):

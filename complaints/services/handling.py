@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import events, policy
+from .. import events, notices, policy
 from ..clocks import DEADLINE_FIELDS, inform_due_for, start_clocks
 from ..models import Closure, Complaint, Extension, Status
 from .base import (
@@ -107,6 +107,7 @@ def extension_request(
             approver=ext.approver_role,
         )
     )
+    notices.extensions_waiting([ext])
     return ext
 
 
@@ -122,6 +123,13 @@ def extension_decide(*, actor: User, extension_id: int, approve: bool, note: str
         raise NotAllowed(_("Only the approver named on the request may decide it."))
     if ext.decision != Extension.Decision.PENDING:
         raise Conflict(_("This request was already decided."))
+    if not approve and not note:
+        raise ComplaintError(
+            _(
+                "Give the reason for refusing: the department reads it and must still meet "
+                "the current deadline."
+            )
+        )
     if approve and c.status not in (Status.ROUTED, Status.SIGNED):
         raise IllegalTransition(_("The complaint is no longer being handled."))
     if approve and c.resolve_due and ext.new_deadline <= c.resolve_due:
@@ -147,6 +155,8 @@ def extension_decide(*, actor: User, extension_id: int, approve: bool, note: str
         )
     else:
         events.record(events.extension_refused(c, actor=actor, note=ext.decision_note))
+    ext.complaint = c
+    notices.extension_decided(ext)
     return ext
 
 

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.rules import RuleBook
-from staff.models import Department, Estate, Unit
+from staff.models import Department, Estate, Notification, Unit
 from staff.notify import notify
-from staff.selectors import department_heads
+from staff.roles import Role
+from staff.selectors import Directory, department_heads
 from staff.validators import normalize_phone, validate_phone
 
 from .. import events, limits, policy
@@ -40,6 +41,18 @@ from .permissions import CLOSE_AT_INTAKE, DESK_ONLY, ROUTE, is_desk
 ROUTE_OUTCOME = "route"
 ON_THE_SPOT, OUT_OF_SCOPE = Closure.ON_THE_SPOT, Closure.OUT_OF_SCOPE
 OUTCOMES = (ROUTE_OUTCOME, ON_THE_SPOT, OUT_OF_SCOPE)
+
+# The desk's answer when the form links a matter raised again (二次投诉, 003: 同一问题
+# 屡次提出投诉，应提高重视，并上报负责人): not escalated, or to whom.
+NOT_ESCALATED = "no"
+ESCALATE_TO_SUPERVISOR = Role.SUPERVISOR.value
+ESCALATE_TO_DIRECTOR = Role.OFFICE_DIRECTOR.value
+REPEAT_ANSWERS = (NOT_ESCALATED, ESCALATE_TO_SUPERVISOR, ESCALATE_TO_DIRECTOR)
+# Who hears of an escalated repeat: the estate's supervisors always.
+REPEAT_RECIPIENTS = {
+    ESCALATE_TO_SUPERVISOR: (Role.SUPERVISOR,),
+    ESCALATE_TO_DIRECTOR: (Role.SUPERVISOR, Role.OFFICE_DIRECTOR),
+}
 
 
 def _intake_errors(
@@ -118,6 +131,8 @@ def _receive(
     resident_phone: str = "",
     in_scope: bool = True,
     repeat_of: Complaint | None = None,
+    stop_harm_first: bool = False,
+    alert_department: Department | None = None,
     more_errors: dict[str, str] | None = None,
 ) -> Complaint:
     if not is_desk(actor, estate.pk):
@@ -166,14 +181,79 @@ def _receive(
         grade=grade,
         in_scope=in_scope,
         repeat_of=repeat_of,
+        stop_harm_first=stop_harm_first,
     )
     start_clocks(c, now, book)
     TABLE.refresh(c, book)
     c.save()
     events.record(events.received(c, actor=actor, repeat_of=repeat_of))
     events.record(events.graded(c, actor=actor))
+    if stop_harm_first:
+        _stop_harm_alert(c, actor, alert_department)
     logger.info("complaint %s received (estate %s)", c.number, estate.code)
     return c
+
+
+def _stop_harm_alert(c: Complaint, actor: User, department: Department | None) -> None:
+    """Stop the harm first (004 §4.3.8): the head of the chosen department (engineering
+    when none is chosen yet) and the estate's duty officers hear of it at once, by inbox,
+    email and the estate's WeCom group, before grading and routing are finished."""
+    if department is None:
+        department = Department.objects.filter(
+            estate_id=c.estate_id, kind=Department.Kind.ENGINEERING
+        ).first()
+    people = Directory.load(
+        estate_ids=[c.estate_id],
+        department_ids=[department.pk] if department else [],
+        roles=[Role.DUTY_OFFICER],
+    )
+    recipients = [
+        *people.heads(department.pk if department else None),
+        *people.with_roles(c.estate_id, Role.DUTY_OFFICER),
+    ]
+    place = c.unit.label if c.unit else c.location
+    notify(
+        key=f"complaint:{c.pk}:stop-harm",
+        subject=_("[%(estate)s] Stop the harm first: complaint %(n)s")
+        % {"estate": c.estate.name, "n": c.number},
+        body=" ".join(str(part) for part in (place, c.description[:500]) if part),
+        link=reverse("complaints:detail", args=[c.pk]),
+        recipients=recipients,
+        wecom_webhook=c.estate.wecom_webhook,
+    )
+    names = sorted({u.get_full_name() or u.get_username() for u in recipients})
+    events.record(events.harm_alerted(c, actor=actor, department=department, recipients=names))
+
+
+def _repeat_errors(repeat_of: object, answer: str | None) -> dict[str, str]:
+    if repeat_of is None or answer in REPEAT_ANSWERS:
+        return {}
+    number = getattr(repeat_of, "number", "")
+    return {
+        "repeat_escalation": _("This matter was raised before (%(n)s): say whether to escalate it.")
+        % {"n": number}
+    }
+
+
+def _repeat_prompted(c: Complaint, actor: User, repeat_of: Complaint, answer: str) -> None:
+    """The desk's answer to the repeat prompt goes into the handling log; an escalation
+    tells the estate's supervisors (and the office director when chosen)."""
+    escalate_to = "" if answer == NOT_ESCALATED else answer
+    events.record(
+        events.repeat_prompted(c, actor=actor, repeat_of=repeat_of, escalate_to=escalate_to)
+    )
+    if not escalate_to:
+        return
+    roles = REPEAT_RECIPIENTS[escalate_to]
+    people = Directory.load(estate_ids=[c.estate_id], roles=roles)
+    notify(
+        key=f"complaint:{c.pk}:repeat-escalated",
+        subject=_("[%(estate)s] Matter raised again: complaint %(n)s repeats %(r)s")
+        % {"estate": c.estate.name, "n": c.number, "r": repeat_of.number},
+        body=c.description[:500],
+        link=reverse("complaints:detail", args=[c.pk]),
+        recipients=people.with_roles(c.estate_id, *roles),
+    )
 
 
 @transaction.atomic
@@ -229,6 +309,7 @@ def _routed_notice(c: Complaint, department: Department) -> None:
         body=c.description[:500],
         link=reverse("complaints:detail", args=[c.pk]),
         recipients=heads,
+        kind=Notification.Kind.ROUTED,
     )
 
 
@@ -277,20 +358,31 @@ def complaint_intake(
     outcome: str,
     department: Department | None = None,
     outcome_note: str = "",
+    repeat_escalation: str | None = None,
     **fields: object,
 ) -> Complaint:
     """The intake desk's one step: log the form, then route it, close it as solved on
     the spot, or record it as out of scope. All or nothing; every error of the form and
-    of the next step is raised at once, keyed by field."""
+    of the next step is raised at once, keyed by field.
+
+    When the form links a repeat (``repeat_of``), the desk must answer whether to
+    escalate it (``repeat_escalation``, one of ``REPEAT_ANSWERS``); the answer is logged."""
     book = RuleBook.load(estate.company_id)
+    linked = fields.get("repeat_of")
     c = _receive(
         actor=actor,
         estate=estate,
         book=book,
         in_scope=outcome != OUT_OF_SCOPE,
-        more_errors=_outcome_errors(outcome, department, outcome_note),
+        alert_department=department,
+        more_errors={
+            **_outcome_errors(outcome, department, outcome_note),
+            **_repeat_errors(linked, repeat_escalation),
+        },
         **fields,  # type: ignore[arg-type]
     )
+    if isinstance(linked, Complaint) and repeat_escalation is not None:
+        _repeat_prompted(c, actor, linked, repeat_escalation)
     if outcome == ROUTE_OUTCOME:
         assert department is not None  # checked by _outcome_errors
         return _route(actor, c.pk, department, book)

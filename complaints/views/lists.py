@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from staff.access import capability_required, estates_for, has_capability
 from staff.roles import REGRADE_COMPLAINTS, USE_DEPARTMENT_QUEUE
 
-from .. import selectors
+from .. import selectors, services
 from ..forms import ComplaintFilterForm
 from .common import PAGE_SIZE, page_number, read_required
 
@@ -25,11 +25,16 @@ def queue(request: HttpRequest) -> HttpResponse:
         limit=PAGE_SIZE,
         windowed=False,
     )
+    complaints = rows[:PAGE_SIZE]
+    # Signed for from the queue itself (签收): the same rule as the complaint page.
+    signable = {c.pk for c in complaints if services.complaint_can_sign(request.user, c)}
     return render(
         request,
         "complaints/queue.html",
         {
-            "complaints": rows[:PAGE_SIZE],
+            "complaints": complaints,
+            "in_queue": True,
+            "signable": signable,
             "page": page,
             "has_next": len(rows) > PAGE_SIZE,
             "query": "",

@@ -218,6 +218,9 @@ CELERY_DEADLINES_QUEUE = env("CELERY_DEADLINES_QUEUE", default="deadlines")
 CELERY_TASK_ROUTES = {"casework.tasks.sweep_deadlines": {"queue": CELERY_DEADLINES_QUEUE}}
 # Deliveries per second one worker sends (email and WeCom robots have their limits).
 DELIVERY_RATE_LIMIT = env("DELIVERY_RATE_LIMIT", default="10/s")
+# Reminders, overdue alarms and extension notices are emailed as one digest per person
+# this often (the inbox has them at once; escalations and the rest are emailed at once).
+NOTIFY_DIGEST_MINUTES = env.int("NOTIFY_DIGEST_MINUTES", default=15)
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {
         "task": "casework.tasks.sweep_deadlines",
@@ -234,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "args": ("beat",),
         "options": {"expires": 60},
+    },
+    "notify-digest": {
+        "task": "staff.tasks.send_digests",
+        "schedule": 60.0 * NOTIFY_DIGEST_MINUTES,
+        "options": {"expires": 60 * NOTIFY_DIGEST_MINUTES},
     },
 }
 

@@ -16,3 +16,14 @@ def person(user) -> str:
     if _CJK.search(last + first):
         return f"{last}{first}"
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def person_with_username(user) -> str:
+    """The name with the username after it, where two people may share a name and the
+    reader picks or checks an account (the admin): 王小丽 (clerk). Just the username
+    when no name is set."""
+    if user is None:
+        return ""
+    name, username = person(user), user.get_username()
+    return username if name == username else f"{name} ({username})"

@@ -1,6 +1,17 @@
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/shots")  # noqa: S108 - outside the repo, for a person to look at
+
+
+@pytest.fixture
+def shots():
+    """Where browser tests leave screenshots for a person to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ Screenshots go to /tmp/shots/ for a person to look at.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -21,15 +20,8 @@ from tests.factories.complaints import advance, make_complaint
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/tmp/shots")  # noqa: S108 - outside the repo, for a person to look at
 DESCRIPTION = "卫生间顶棚漏水，楼上住户不在家，请尽快处理"
 PHONE_WIDTH = 375
-
-
-@pytest.fixture
-def shots():
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return SHOTS
 
 
 def _logout(page):

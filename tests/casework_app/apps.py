@@ -7,6 +7,7 @@ class CaseworkTestConfig(AppConfig):
 
     name = "tests.casework_app"
     label = "casework_test"
+    verbose_name = "测试事项"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -11,8 +11,8 @@ from .models import Ticket, TicketEntry
 
 ANSWER, FINISH = "test.answer", "test.finish"
 register_rules(
-    RuleSpec(ANSWER, "Test: answer", Rule(10, Unit.MINUTES, 75), "test"),
-    RuleSpec(FINISH, "Test: finish", Rule(2, Unit.WORKING_DAYS, 50), "test"),
+    RuleSpec(ANSWER, "测试：答复", Rule(10, Unit.MINUTES, 75), "测试"),
+    RuleSpec(FINISH, "测试：完成", Rule(2, Unit.WORKING_DAYS, 50), "测试"),
 )
 
 

@@ -17,9 +17,14 @@ class Ticket(ClockedCase):
     bumped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(ClockedCase.Meta):
-        pass
+        verbose_name = "测试单"
+        verbose_name_plural = "测试单"
 
 
 class TicketEntry(LogEntry):
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=40)
+
+    class Meta(LogEntry.Meta):
+        verbose_name = "测试记录"
+        verbose_name_plural = "测试记录"

@@ -1,4 +1,5 @@
-"""Demo data: one company, two estates, their departments, one user per role, units.
+"""Demo data: one company, two estates, their departments, one user per role, a head
+for every department, units.
 
 Idempotent: running it again changes nothing that exists.
 """
@@ -43,6 +44,26 @@ USERS: list[tuple[str, str, str, str, str | None, str | None]] = [
     ("gm", "周", "总", Role.GENERAL_MANAGER, None, None),
     ("clerk_jr", "孙", "悦", Role.CLERK, "JR", Department.Kind.CUSTOMER_SERVICE),
 ]
+
+# Every department without a head gets one, so no demo complaint is routed to nobody:
+# ``head_<kind>`` at 翠湖花园 (CH), ``head_<kind>_jr`` at 金融中心大厦 (JR).
+# kind: family name, given name at CH, given name at JR.
+HEAD_NAMES: dict[str, tuple[str, str, str]] = {
+    Department.Kind.CUSTOMER_SERVICE: ("郑", "婷", "雪梅"),
+    Department.Kind.ENGINEERING: ("冯", "建军", "晓东"),
+    Department.Kind.MECHANICAL_ELECTRICAL: ("何", "志明", "永刚"),
+    Department.Kind.SECURITY: ("高", "卫东", "振华"),
+    Department.Kind.CLEANING: ("林", "秀英", "桂芳"),
+    Department.Kind.LANDSCAPING: ("罗", "春生", "文斌"),
+    Department.Kind.PEST_CONTROL: ("梁", "海涛", "国平"),
+    Department.Kind.FINANCE: ("宋", "丽华", "慧敏"),
+    Department.Kind.PARKING: ("唐", "国强", "德明"),
+}
+
+
+def head_username(kind: str, estate_code: str) -> str:
+    return f"head_{kind}" if estate_code == "CH" else f"head_{kind}_{estate_code.lower()}"
+
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛"]
@@ -93,8 +114,37 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
+        self._heads(estates)
         self._units(estates)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    def _heads(self, estates):
+        """A department-head user for every department that has none."""
+        User = get_user_model()
+        for code, estate in estates.items():
+            for department in Department.objects.filter(estate=estate, head__isnull=True):
+                last, first_ch, first_jr = HEAD_NAMES[department.kind]
+                user, created = User.objects.get_or_create(
+                    username=head_username(department.kind, code),
+                    defaults={
+                        "last_name": last,
+                        "first_name": first_ch if code == "CH" else first_jr,
+                    },
+                )
+                if created:
+                    user.set_password(DEMO_PASSWORD)
+                    user.save(update_fields=["password"])
+                StaffProfile.objects.get_or_create(
+                    user=user,
+                    defaults={
+                        "role": Role.DEPARTMENT_HEAD,
+                        "estate": estate,
+                        "department": department,
+                    },
+                )
+                staff_profile_set_role_group(user=user, role=Role.DEPARTMENT_HEAD)
+                department.head = user
+                department.save(update_fields=["head"])
 
     def _units(self, estates):
         rng = random.Random(2026)

@@ -32,7 +32,8 @@ class Migration(migrations.Migration):
                 ("company", models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to="staff.company")),
             ],
             options={
-                "abstract": False,
+                "verbose_name": "测试单",
+                "verbose_name_plural": "测试单",
                 "indexes": [
                     models.Index(condition=models.Q(("sweep_at__isnull", False)), fields=["sweep_at"], name="ticket_sweep_idx")
                 ],
@@ -49,7 +50,7 @@ class Migration(migrations.Migration):
                 ("actor", models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL, verbose_name="who")),
                 ("ticket", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="casework_test.ticket")),
             ],
-            options={"abstract": False, "ordering": ["at", "id"]},
+            options={"ordering": ["at", "id"], "verbose_name": "测试记录", "verbose_name_plural": "测试记录"},
         ),
         AppendOnly("TicketEntry"),
     ]
