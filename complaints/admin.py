@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from staff.roles import Role
 from staff.templatetags.staff_tags import person_with_username
 
-from .clocks import CLOCK_NAMES
+from .clocks import CLOCK_LABELS
 from .forms.actions import INFORM_METHODS
 from .models import Channel, Closure, Complaint, ComplaintEvent, Extension, Grade
 
@@ -68,7 +68,7 @@ _VALUE_LABELS: dict[str, Any] = {
     **dict(Closure.choices),
     **dict(Role.choices),
     **dict(INFORM_METHODS),
-    **CLOCK_NAMES,
+    **CLOCK_LABELS,
 }
 _KEY_LABELS: dict[str, Any] = {
     "channel": gettext_lazy("channel"),

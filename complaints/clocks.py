@@ -143,7 +143,7 @@ def pass_pending_extensions(complaint_ids: list[int], grade: str) -> None:
 
 # --- the clock table ---------------------------------------------------------------------
 
-# Names as stored in the alarms; the names people read are in CLOCK_NAMES.
+# Names as stored in the alarms; the names people read are in CLOCK_LABELS.
 ROUTE, ESCALATE, ANSWER, RESOLVE, UPGRADE, INFORM = (
     "route",
     "escalate",
@@ -152,11 +152,16 @@ ROUTE, ESCALATE, ANSWER, RESOLVE, UPGRADE, INFORM = (
     "upgrade",
     "inform",
 )
-CLOCK_NAMES = {
-    ROUTE: gettext_lazy("routing and signing for"),
-    ANSWER: gettext_lazy("the answer to the resident"),
-    RESOLVE: gettext_lazy("resolution"),
-    INFORM: gettext_lazy("telling the resident the result"),
+# The clocks as the complaint page, the log and the notices name them. The answer owed
+# after receipt (答复) and telling the result after handling (告知结果) are two
+# clocks a clerk must tell apart.
+CLOCK_LABELS = {
+    ROUTE: gettext_lazy("Route and sign for"),
+    ESCALATE: gettext_lazy("Escalate"),
+    ANSWER: gettext_lazy("Answer the resident"),
+    RESOLVE: gettext_lazy("Resolve"),
+    INFORM: gettext_lazy("Tell the resident the result"),
+    UPGRADE: gettext_lazy("Becomes major"),
 }
 # Clocks the desk must meet (the others are the department's).
 DESK_CLOCKS = {ROUTE, ANSWER, INFORM}
@@ -270,7 +275,7 @@ class ComplaintClocks(ClockTable):
             who = self._desk(batch, c)
         else:
             who = people.heads(c.department_id) or people.with_roles(c.estate_id, Role.SUPERVISOR)
-        subject = _("due soon: %(clock)s") % {"clock": CLOCK_NAMES[alarm.clock.name]}
+        subject = _("due soon: %(clock)s") % {"clock": CLOCK_LABELS[alarm.clock.name]}
         self._tell(batch, c, alarm, subject, who, kind=Notification.Kind.DUE_SOON)
 
     def _escalate(self, batch: Batch, c: Complaint, alarm: PlannedAlarm) -> None:
@@ -320,7 +325,7 @@ class ComplaintClocks(ClockTable):
             who = [c.received_by, *heads, *supervisors]
         else:
             who = [*heads, *supervisors]
-        subject = _("overdue: %(clock)s") % {"clock": CLOCK_NAMES[clock]}
+        subject = _("overdue: %(clock)s") % {"clock": CLOCK_LABELS[clock]}
         kind = Notification.Kind.OVERDUE
         self._tell(batch, c, alarm, subject, who, kind=kind, wecom=clock != INFORM)
 

@@ -16,11 +16,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from staff.roles import Role
 
-from ..clocks import ANSWER, ESCALATE, INFORM, RESOLVE, ROUTE, TABLE, UPGRADE
+from ..clocks import CLOCK_LABELS, TABLE
 from ..forms.actions import INFORM_METHODS
 from ..models import Channel, Closure, Complaint, ComplaintEvent, EventKind, Grade
 
@@ -28,17 +27,8 @@ register = template.Library()
 
 DUE_SOON = dt.timedelta(hours=4)
 
-# The names of the clocks as the complaint page and the log say them. Which column
-# holds each clock's deadline and its "done" moment is the clock table's business
-# (``complaints.clocks.ComplaintClocks.clocks``), read from there.
-CLOCK_LABELS = {
-    ROUTE: gettext_lazy("Route and sign for"),
-    ESCALATE: gettext_lazy("Escalate"),
-    ANSWER: gettext_lazy("Answer the resident"),
-    RESOLVE: gettext_lazy("Resolve"),
-    INFORM: gettext_lazy("Tell the resident"),
-    UPGRADE: gettext_lazy("Becomes major"),
-}
+# The clocks' names (CLOCK_LABELS), which column holds each clock's deadline and its
+# "done" moment are the clock table's business (``complaints.clocks``), read from there.
 
 # Where a clock stands: running (with time left), soon, overdue; met, done late; or
 # stopped (the complaint is closed and the clock was never met: nobody owes it now).
