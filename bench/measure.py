@@ -14,7 +14,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-ROW = re.compile(r'<td class="text-nowrap"><a href="/complaints/\d+/">')
+ROW = re.compile(r'<tr data-testid="complaint-row">')
 SHORT_QUEUE_USER = "bench_head_jr_green"
 
 

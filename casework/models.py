@@ -28,7 +28,7 @@ class Unit(models.TextChoices):
 class ClockRule(models.Model):
     """One clock's numbers, editable by managers in the admin without a deploy.
 
-    ``key`` is namespaced by the kind of case (``complaint.route``,
+    ``key`` is namespaced by the kind of case (``repair.dispatch``,
     ``repair.arrive_urgent``); the domain app that owns the key names it and gives its
     default (``casework.rules.RuleSpec``), so a row a manager deleted falls back to the
     seeds' numbers.

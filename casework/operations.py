@@ -15,7 +15,7 @@ class AppendOnly(Operation):
     ``casework.models.LogEntry``). Migrations that use it depend on
     ``("casework", "0001_initial")``, which creates the trigger function.
 
-        operations = [AppendOnly("ComplaintEvent")]
+        operations = [AppendOnly("RepairOrderEvent")]
     """
 
     reversible = True

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from staff.bulk import copy_into, staged
 from staff.notify import Message, notify_many
 from staff.services import heartbeat_record
 
@@ -39,7 +40,13 @@ from .rules import RuleBook, RuleBooks
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "deadline_sweep"
-MAX_ROUNDS = 5  # an alarm that changes the deadlines makes new ones due at once
+MAX_ROUNDS = 5
+CLAIM_COLUMNS = [
+    "case_id",
+    "clock",
+    "kind",
+    "due_at",
+]  # an alarm that changes the deadlines makes new ones due at once
 
 _TABLES: dict[str, ClockTable] = {}
 
@@ -114,23 +121,16 @@ class SweepBatch:
 
     def _claim(self, wanted: list[tuple[Any, PlannedAlarm]]) -> set[tuple]:
         """Insert the alarm rows; the database returns only the ones that are new."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO casework_alarm (case_type, case_id, clock, kind, due_at, fired_at) "
-                "SELECT %s, *, %s "
-                "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) "
+        rows = [(c.pk, a.clock.name, a.kind, a.due) for c, a in wanted]
+        with staged("casework_alarm", CLAIM_COLUMNS, rows) as stage, connection.cursor() as c:
+            c.execute(
+                "INSERT INTO casework_alarm (case_type, case_id, clock, kind, due_at, fired_at) "  # noqa: S608 - names from code
+                f"SELECT %s, case_id, clock, kind, due_at, %s FROM {stage} "
                 "ON CONFLICT (case_type, case_id, clock, kind, due_at) DO NOTHING "
                 "RETURNING case_id, clock, kind, due_at",
-                [
-                    self.table.name,
-                    self.now,
-                    [c.pk for c, _a in wanted],
-                    [a.clock.name for _c, a in wanted],
-                    [a.kind for _c, a in wanted],
-                    [a.due for _c, a in wanted],
-                ],
+                [self.table.name, self.now],
             )
-            return {tuple(r) for r in cursor.fetchall()}
+            return {tuple(r) for r in c.fetchall()}
 
     def _write(self) -> None:
         for c in self.cases:
@@ -144,36 +144,48 @@ class SweepBatch:
         for entry in self.entries:
             by_model[type(entry)].append(entry)
         for model, entries in by_model.items():
-            model._default_manager.bulk_create(entries)
+            insert_rows(model, entries)
         update_columns(
             self.table.model, self.cases, ["sweep_at", "next_due", *self.table.swept_columns]
         )
         notify_many(self.messages)
 
 
+def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """Unsaved instances of ``model`` written by COPY (their ids are not read back)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    copy_into(
+        model._meta.db_table,
+        [f.column or f.name for f in fields],
+        (
+            tuple(f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields)
+            for r in rows
+        ),
+    )
+
+
 def update_columns(model: type[models.Model], rows: Sequence[Any], names: Sequence[str]) -> None:
-    """One UPDATE … FROM unnest(…) for many rows (Django's bulk_update builds a CASE per
-    row and column, which costs seconds of Python at the sweep's batch sizes)."""
+    """One UPDATE … FROM a staged copy of the new values, for many rows (Django's
+    bulk_update builds a CASE per row and column: seconds of Python at this size)."""
     if not rows:
         return
     meta = model._meta
     fields = [meta.get_field(n) for n in names]
     concrete = [f for f in fields if isinstance(f, models.Field)]
     assert len(concrete) == len(fields), "only concrete columns can be written"
-    arrays: list[list[Any]] = [[r.pk for r in rows]]
-    for f in concrete:
-        arrays.append([f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows])
-    quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(f.column or f.name)} = v.c{i}" for i, f in enumerate(concrete))
-    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in concrete)
-    aliases = ", ".join(f"c{i}" for i in range(len(concrete)))
     assert meta.pk is not None
-    table, pk = quote(meta.db_table), quote(meta.pk.column or "id")
-    with connection.cursor() as cursor:
+    pk = meta.pk.column or "id"
+    columns = [pk, *(f.column or f.name for f in concrete)]
+    values = [
+        (r.pk, *(f.get_db_prep_save(getattr(r, f.attname), connection) for f in concrete))
+        for r in rows
+    ]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns[1:])
+    with staged(meta.db_table, columns, values) as stage, connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS t SET {sets} "  # noqa: S608 - names from the model's meta
-            f"FROM unnest(%s::bigint[], {casts}) AS v(id, {aliases}) WHERE t.{pk} = v.id",
-            arrays,
+            f"UPDATE {quote(meta.db_table)} AS t SET {sets} "  # noqa: S608 - names from the model's meta
+            f"FROM {stage} AS v WHERE t.{quote(pk)} = v.{quote(pk)}"
         )
 
 

@@ -5,19 +5,21 @@ write the overdue event and tell whoever must act)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from casework.clocks import Batch, Clock, ClockTable, PlannedAlarm
 from casework.models import Alarm
 from casework.rules import RuleBook
-from staff.models import Notification
+from staff.models import Estate, Notification
 from staff.notify import Message
 from staff.roles import Role
 from staff.selectors import Directory
@@ -167,6 +169,16 @@ CLOCK_LABELS = {
 DESK_CLOCKS = {ROUTE, ANSWER, INFORM}
 
 
+@functools.cache
+def _subject_in(language: str, template: str, clock: str) -> str:
+    return template % {"clock": CLOCK_LABELS[clock]}
+
+
+def _subject(template: str, clock: str) -> str:
+    """A notice's subject for a clock; the same few strings for a whole sweep."""
+    return _subject_in(get_language() or "", template, clock)
+
+
 @dataclass
 class _Context:
     people: Directory
@@ -207,9 +219,15 @@ class ComplaintClocks(ClockTable):
         return case.estate.company_id
 
     def batch_queryset(self) -> QuerySet[Complaint]:
-        return Complaint.objects.select_related("estate", "received_by").defer("search_bigrams")
+        return Complaint.objects.defer("search_bigrams")
 
     def prepare(self, batch: Batch) -> _Context:
+        # The batch's few estates and clerks, each loaded once (a join would build one
+        # object per complaint).
+        estates = Estate.objects.in_bulk({c.estate_id for c in batch.cases})
+        clerks = User.objects.in_bulk({c.received_by_id for c in batch.cases})
+        for c in batch.cases:
+            c.estate, c.received_by = estates[c.estate_id], clerks[c.received_by_id]
         people = Directory.load(
             estate_ids={c.estate_id for c in batch.cases},
             department_ids={c.department_id for c in batch.cases if c.department_id},
@@ -275,7 +293,7 @@ class ComplaintClocks(ClockTable):
             who = self._desk(batch, c)
         else:
             who = people.heads(c.department_id) or people.with_roles(c.estate_id, Role.SUPERVISOR)
-        subject = _("due soon: %(clock)s") % {"clock": CLOCK_LABELS[alarm.clock.name]}
+        subject = _subject(_("due soon: %(clock)s"), alarm.clock.name)
         self._tell(batch, c, alarm, subject, who, kind=Notification.Kind.DUE_SOON)
 
     def _escalate(self, batch: Batch, c: Complaint, alarm: PlannedAlarm) -> None:
@@ -325,7 +343,7 @@ class ComplaintClocks(ClockTable):
             who = [c.received_by, *heads, *supervisors]
         else:
             who = [*heads, *supervisors]
-        subject = _("overdue: %(clock)s") % {"clock": CLOCK_LABELS[clock]}
+        subject = _subject(_("overdue: %(clock)s"), clock)
         kind = Notification.Kind.OVERDUE
         self._tell(batch, c, alarm, subject, who, kind=kind, wecom=clock != INFORM)
 

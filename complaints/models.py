@@ -7,7 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Func, Q
+from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import ClockedCase, LogEntry
@@ -89,7 +89,8 @@ class ComplaintCounter(models.Model):
 
 
 class SearchBigrams(Func):
-    """complaint_search_bigrams(description, demand, location): see migration 0001."""
+    """complaint_search_bigrams(description, demand, location): see migration 0001, whose
+    generated column used it (the column is kept by a trigger since 0013)."""
 
     function = "complaint_search_bigrams"
     output_field = ArrayField(models.TextField())
@@ -189,11 +190,10 @@ class Complaint(ClockedCase):
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
     upgrade_due = models.DateTimeField(_("becomes major at"), null=True, blank=True)
     inform_due = models.DateTimeField(_("inform the resident by"), null=True, blank=True)
-    search_bigrams = models.GeneratedField(
-        expression=SearchBigrams(F("description"), F("demand"), F("location")),
-        output_field=ArrayField(models.TextField()),
-        db_persist=True,
-    )
+    # Every two-character gram of the description, demand and place (complaints.search),
+    # kept by a database trigger when one of the three is written (migration 0013): a
+    # generated column would be recomputed on every update, the sweep's included.
+    search_bigrams = ArrayField(models.TextField(), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("complaint")

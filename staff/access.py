@@ -25,7 +25,17 @@ class AuthenticatedHttpRequest(HttpRequest):
 
 
 def has_capability(user: User | AnonymousUser, capability: str) -> bool:
-    return user.is_authenticated and user.has_perm(f"staff.{capability}")
+    """Whether the user's groups (or superuser status) grant ``capability``. The set is
+    read once per user object, as Django caches permissions: lists ask it per row."""
+    if not user.is_authenticated:
+        return False
+    capabilities: frozenset[str] | None = getattr(user, "_capabilities", None)
+    if capabilities is None:
+        capabilities = frozenset(
+            p.removeprefix("staff.") for p in user.get_all_permissions() if p.startswith("staff.")
+        )
+        user._capabilities = capabilities  # type: ignore[attr-defined]
+    return capability in capabilities
 
 
 def capability_required(capability: str):

@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .bulk import staged
 from .models import Delivery, Notification
 
 logger = logging.getLogger(__name__)
@@ -151,21 +152,21 @@ def notify_many(messages: list[Message]) -> None:
     transaction.on_commit(lambda: _queue(ids), robust=True)
 
 
+INBOX_COLUMNS = ["recipient_id", "key", "subject", "body", "link", "kind", "thread"]
+INBOX_COLUMNS += ["digest_pending"]
+
+
 def _insert_inbox(rows: list[tuple], now) -> None:
-    """One INSERT … SELECT FROM unnest(…); the unique (recipient, key) drops repeats, so
-    an alarm fired twice adds nothing to the inbox nor to the digest."""
+    """The rows COPY'd to a stage, then one INSERT … SELECT; the unique (recipient, key)
+    drops repeats, so an alarm fired twice adds nothing to the inbox nor to the digest."""
     if not rows:
         return
-    columns = list(zip(*rows, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO staff_notification (recipient_id, key, subject, body, link, kind, "
-            "thread, digest_pending, digest_key, created_at) "
-            "SELECT r, k, s, b, l, kd, t, d, '', %s FROM unnest(%s::int[], %s::text[], "
-            "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::boolean[]) "
-            "AS u(r, k, s, b, l, kd, t, d) "
+    with staged("staff_notification", INBOX_COLUMNS, rows) as stage, connection.cursor() as c:
+        c.execute(
+            f"INSERT INTO staff_notification ({', '.join(INBOX_COLUMNS)}, digest_key, created_at) "  # noqa: S608 - names from code
+            f"SELECT {', '.join(INBOX_COLUMNS)}, '', %s FROM {stage} "
             "ON CONFLICT (recipient_id, key) DO NOTHING",
-            [now, *(list(col) for col in columns)],
+            [now],
         )
 
 

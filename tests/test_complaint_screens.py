@@ -198,7 +198,7 @@ def test_badges_say_the_time_through_one_placeholder(clerk, offset, msgid):
         badge = next(s for s in clock_states(c, now) if s.name == "resolve").badge
         words = translation.gettext(msgid).split("%(t)s")
     assert all(part in badge for part in words)
-    assert re.search(r"\d\s*(分钟|小时|日|周|月)", badge)  # the time, in Chinese
+    assert re.search(r"\d\s*(分钟|小时|天|日|周|月)", badge)  # the time, in Chinese
 
 
 # --- 4. the handling log in words ---------------------------------------------------------

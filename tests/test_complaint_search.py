@@ -273,3 +273,23 @@ def test_the_linear_bigram_function_gives_the_grams_of_the_first_version(db, a, 
         cursor.execute(QUADRATIC_BIGRAMS, {"a": a, "b": b, "c": c})
         (quadratic,) = cursor.fetchone()
     assert sorted(linear) == sorted(quadratic)
+
+
+def test_the_bigrams_follow_the_text_and_only_the_text(db, clerk):
+    """A trigger keeps them: written with the complaint, rewritten when the description,
+    demand or place changes, and the same after the clocks' updates."""
+
+    def stored():
+        return set(Complaint.objects.values_list("search_bigrams", flat=True).get(pk=c.pk))
+
+    c = make_complaint(clerk=clerk, description="电梯故障")
+    assert {"电梯", "梯故", "故障"} <= stored() and "漏水" not in stored()
+    Complaint.objects.filter(pk=c.pk).update(demand="楼上漏水")
+    assert "漏水" in stored() and "电梯" in stored()
+    c.refresh_from_db()
+    c.description = "水管爆裂"
+    c.save()
+    assert "爆裂" in stored() and "电梯" not in stored()
+    before = stored()
+    Complaint.objects.filter(pk=c.pk).update(sweep_at=timezone.now(), next_due=None)
+    assert stored() == before

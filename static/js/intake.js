@@ -166,14 +166,16 @@
   });
 
   // --- free text: how much room is left -------------------------------------------------
-  form.addEventListener("input", (event) => {
-    const el = event.target;
+  const showCount = (el) => {
     if (!(el instanceof HTMLTextAreaElement) || !el.dataset.count) return;
     const counter = form.querySelector(`[data-count-for="${el.id}"]`);
     if (!counter) return;
     counter.querySelector(".char-count-n").textContent = String(el.value.length);
     counter.classList.toggle("near-limit", el.value.length > Number(el.dataset.count) * 0.9);
-  });
+  };
+  form.addEventListener("input", (event) => showCount(event.target));
+  // Text typed before this script ran, or kept by the browser or a refused save.
+  form.querySelectorAll("textarea[data-count]").forEach(showCount);
 
   // --- keyboard: Ctrl+Enter saves, Ctrl+Shift+Enter saves and takes the next one --------
   let sent = false;
