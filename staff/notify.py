@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
@@ -177,9 +179,15 @@ BROKER_PAUSE_SECONDS = 15.0
 _broker_paused_until: dict[str, float] = {}  # broker URL -> time.monotonic()
 
 
-def _queue(ids: list[int]) -> None:
-    from .tasks import deliver
+@shared_task(
+    name="staff.tasks.deliver", ignore_result=True, rate_limit=settings.DELIVERY_RATE_LIMIT
+)
+def deliver(delivery_id: int) -> None:
+    """Send one email or WeCom message; failures are rescheduled in the database."""
+    delivery_send(delivery_id=delivery_id)
 
+
+def _queue(ids: list[int]) -> None:
     broker = str(deliver.app.conf.broker_url)
     if not ids or time.monotonic() < _broker_paused_until.get(broker, 0.0):
         return

@@ -2,11 +2,11 @@ import logging
 
 from celery import shared_task
 from celery.signals import beat_init
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from .notify import deliveries_requeue, delivery_send, digests_prepare
+# deliver is defined beside the code that queues it; named here, where tasks live.
+from .notify import deliver, deliveries_requeue, digests_prepare
 from .services import heartbeat_record
 
 logger = logging.getLogger(__name__)
@@ -44,14 +44,6 @@ def _on_beat_init(sender: object = None, **kwargs: object) -> None:
 def record_heartbeat(key: str) -> None:
     """Proves a worker (and, when scheduled, beat) is alive by writing to the database."""
     heartbeat_record(key=key)
-
-
-@shared_task(
-    name="staff.tasks.deliver", ignore_result=True, rate_limit=settings.DELIVERY_RATE_LIMIT
-)
-def deliver(delivery_id: int) -> None:
-    """Send one email or WeCom message; failures are rescheduled in the database."""
-    delivery_send(delivery_id=delivery_id)
 
 
 @shared_task(name="staff.tasks.requeue_deliveries", ignore_result=True)
