@@ -34,7 +34,7 @@ class ClockRule(models.Model):
     seeds' numbers.
     """
 
-    key = models.CharField(_("clock"), max_length=64, unique=True, editable=False)
+    key = models.CharField(_("rule code"), max_length=64, unique=True, editable=False)
     amount = models.PositiveIntegerField(_("amount"))
     unit = models.CharField(_("time unit"), max_length=12, choices=Unit)
     remind_at_percent = models.PositiveSmallIntegerField(
