@@ -291,12 +291,14 @@ def inbox_mark_read(
 
 
 @transaction.atomic
+@transaction.atomic
 def digests_prepare(*, limit: int = 5000) -> list[int]:
     """Claim every message waiting for the digest and write one email Delivery per
     person listing them; the deliveries are queued after the commit and returned.
 
-    The claim is a conditional update of rows locked with SKIP LOCKED: a doubled beat or
-    a retried task claims nothing twice, so nothing is sent twice. A digest's key names
+    The claim is a conditional update of rows locked with SKIP LOCKED, in the same
+    transaction as the deliveries it writes: a doubled beat or a retried task claims
+    nothing twice, and a crash in between claims nothing at all. A digest's key names
     the first and last message it carries, so it is unique too."""
     with connection.cursor() as cursor:
         cursor.execute(

@@ -417,3 +417,20 @@ def test_old_rows_get_their_thread_and_kind_from_the_key(clerk):
     assert dict(Notification.objects.values_list("key", "kind")) == {
         k: v[1] for k, v in keys.items()
     }
+
+
+def test_a_digest_that_fails_half_way_claims_nothing(clerk_with_email, monkeypatch):
+    """Claim and deliveries are one transaction: a crash while writing the email leaves
+    every message waiting for the next digest, none lost."""
+    notify.notify_many([_alarm(1, 1, Kind.OVERDUE, [clerk_with_email])])
+
+    def broken(rows):
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(notify, "_digest_text", broken)
+    with pytest.raises(RuntimeError):
+        notify.digests_prepare()
+    assert Notification.objects.get().digest_pending
+    assert not Delivery.objects.exists()
+    monkeypatch.undo()
+    assert len(notify.digests_prepare()) == 1
