@@ -158,11 +158,18 @@ class RuleBook:
 
 
 class RuleBooks:
-    """Rule books by company for a sweep: the rules read once, each calendar once."""
+    """Rule books by company for a sweep: the rules read once, when first needed (a
+    sweep with nothing due reads none), each calendar once."""
 
     def __init__(self, rules: Mapping[str, Rule] | None = None):
-        self.rules = rules if rules is not None else load_rules()
+        self._rules = rules
         self._books: dict[int | None, RuleBook] = {}
+
+    @property
+    def rules(self) -> Mapping[str, Rule]:
+        if self._rules is None:
+            self._rules = load_rules()
+        return self._rules
 
     def __call__(self, company_id: int | None) -> RuleBook:
         book = self._books.get(company_id)

@@ -1,0 +1,88 @@
+"""Repair orders are read-only in the admin: changes go through the services so that
+every change is in the order's log. Nobody edits or deletes the log."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy
+
+from staff.templatetags.staff_tags import person_with_username
+
+from .models import RepairOrder, RepairOrderEvent
+
+PEOPLE = {"reported_by", "technician"}
+
+
+class EventInline(admin.TabularInline):
+    model = RepairOrderEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("at", "kind", "actor_name", "note", "data")
+    ordering = ["at", "id"]
+
+    @admin.display(description=gettext_lazy("by"))
+    def actor_name(self, obj: RepairOrderEvent) -> str:
+        return person_with_username(obj.actor) or "—"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RepairOrder)
+class RepairOrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "estate", "reported_at", "status", "urgency", "technician_name"]
+    list_filter = ["estate", "status", "urgency", "kind", "fault", "root_cause_flag"]
+    search_fields = ["number", "resident_phone", "resident_name", "unit__room"]
+    list_select_related = ["estate", "technician"]
+    date_hierarchy = "reported_at"
+    show_full_result_count = False
+    inlines = [EventInline]
+
+    @admin.display(description=gettext_lazy("technician"))
+    def technician_name(self, obj: RepairOrder) -> str:
+        return person_with_username(obj.technician) or "—"
+
+    @admin.display(description=gettext_lazy("recorded by"))
+    def reported_by_name(self, obj: RepairOrder) -> str:
+        return person_with_username(obj.reported_by) or "—"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f"{f.name}_name" if f.name in PEOPLE else f.name for f in self.model._meta.fields]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RepairOrderEvent)
+class RepairOrderEventAdmin(admin.ModelAdmin):
+    list_display = ["order", "kind", "at", "actor_name"]
+    list_filter = ["kind"]
+    search_fields = ["order__number"]
+    list_select_related = ["order", "actor"]
+    show_full_result_count = False
+    fields = readonly_fields = ("order", "kind", "at", "actor_name", "note", "data")
+
+    @admin.display(description=gettext_lazy("by"))
+    def actor_name(self, obj: RepairOrderEvent) -> str:
+        return person_with_username(obj.actor) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

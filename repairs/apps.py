@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class RepairsConfig(AppConfig):
     name = "repairs"
     verbose_name = _("Repair orders")
+
+    def ready(self) -> None:
+        from casework.sweep import register
+
+        from .clocks import TABLE
+
+        # policy (imported by clocks) names the repair clocks in the rule book.
+        register(TABLE)

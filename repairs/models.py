@@ -1,1 +1,265 @@
-# Models arrive with the repairs feature.
+"""Repair orders (《维修服务通知单》, 004 §4.2) and their log: the second kind of case on
+the shared clock engine (``casework``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import ClockedCase, LogEntry
+from staff.models import Department, Estate, Unit
+
+
+class Source(models.TextChoices):
+    CALL = "call", _("Phone call (来电)")
+    VISIT = "visit", _("Visit (来访)")
+    PATROL = "patrol", _("Patrol (巡查)")
+    STAFF = "staff", _("Passed on by staff (员工转达)")
+    COMPLAINT = "complaint", _("From a complaint (投诉)")
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("Urgent (急修)")
+    EMERGENCY = "emergency", _("Special emergency: water, power, gas (特急)")
+    APPOINTMENT = "appointment", _("Appointment (预约)")
+
+
+class RepairKind(models.TextChoices):
+    FREE = "free", _("Free (无偿)")
+    PAID = "paid", _("Paid (有偿)")
+    WARRANTY = "warranty", _("Under warranty (保修)")
+    NOT_A_REPAIR = "not_a_repair", _("Not a repair: correct use shown (非维修)")
+
+
+class Fault(models.TextChoices):
+    """What kind of fault: the same fault at the same unit twice in 30 days asks for
+    its root cause (003)."""
+
+    WATER = "water", _("Water supply (水)")
+    POWER = "power", _("Power (电)")
+    GAS = "gas", _("Gas (燃气)")
+    DRAINAGE = "drainage", _("Drainage (排水)")
+    DOOR_LOCK = "door_lock", _("Door or lock (门锁)")
+    LIFT = "lift", _("Lift (电梯)")
+    OTHER = "other", _("Other (其他)")
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("Reported (已报修)")
+    DISPATCHED = "dispatched", _("Dispatched (已派单)")
+    TAKEN = "taken", _("Taken (已接单)")
+    ARRIVED = "arrived", _("Arrived (已到场)")
+    FINISHED = "finished", _("Work done (已完工)")
+    SIGNED = "signed", _("Signed by the resident (住户已签字)")
+    CLOSED = "closed", _("Closed (已关闭)")
+
+
+# The allowed moves; services refuse anything else. Taken or arrived → dispatched is
+# "cannot be done now" (暂时无法维修): the promised time becomes the appointment.
+# A closed order is not reopened: rework (返工) is a new order linked by ``rework_of``.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.REPORTED: {Status.DISPATCHED},
+    Status.DISPATCHED: {Status.TAKEN},
+    Status.TAKEN: {Status.ARRIVED, Status.DISPATCHED},
+    Status.ARRIVED: {Status.FINISHED, Status.DISPATCHED},
+    Status.FINISHED: {Status.SIGNED},
+    Status.SIGNED: {Status.CLOSED},
+    Status.CLOSED: set(),
+}
+OPEN_STATUSES = [s for s in Status if s != Status.CLOSED]
+
+
+class RepairOrderCounter(models.Model):
+    """Last number given per estate and month: WX-202612-0001."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.CASCADE)
+    month = models.CharField(max_length=6)  # YYYYMM
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("repair order number counter")
+        verbose_name_plural = _("repair order number counters")
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "month"], name="repair_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id}/{self.month}: {self.last}"
+
+
+class RepairOrder(ClockedCase):
+    estate = models.ForeignKey(
+        Estate, verbose_name=_("estate"), on_delete=models.PROTECT, related_name="repair_orders"
+    )
+    number = models.CharField(_("number"), max_length=20, editable=False)
+
+    # Reported (004 §4.2.2)
+    reported_at = models.DateTimeField(_("reported at"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source = models.CharField(_("reported how"), max_length=12, choices=Source)
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repair_orders",
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repair_orders",
+    )
+    location = models.CharField(
+        _("place"), max_length=200, blank=True, help_text=_("A common area, or details.")
+    )
+    resident_name = models.CharField(_("reported by (报修人)"), max_length=50, blank=True)
+    resident_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    description = models.TextField(_("what is to be repaired (报修项目)"))
+    fault = models.CharField(_("fault"), max_length=12, choices=Fault, default=Fault.OTHER)
+    urgency = models.CharField(_("urgency"), max_length=12, choices=Urgency)
+    appointment_at = models.DateTimeField(_("appointment (预约时间)"), null=True, blank=True)
+    kind = models.CharField(
+        _("kind of repair"), max_length=16, choices=RepairKind, default=RepairKind.FREE
+    )
+
+    # Who does it
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repair_orders",
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repair_orders",
+    )
+    # Open to the technicians of the department to take (抢单) rather than assigned.
+    published = models.BooleanField(_("open to take"), default=False)
+
+    # Where it stands
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.REPORTED)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("work done at"), null=True, blank=True)
+    feedback_at = models.DateTimeField(_("feedback to the desk at"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    work_done = models.TextField(_("work done"), blank=True)
+    signed_name = models.CharField(_("resident's signature (typed)"), max_length=50, blank=True)
+    unsigned_reason = models.CharField(_("why not signed"), max_length=200, blank=True)
+
+    # Cannot be done now (004 §4.2.7.4; 003: 保护性维修)
+    cannot_now_at = models.DateTimeField(
+        _("reported as not possible now at"), null=True, blank=True
+    )
+    cannot_now_reason = models.TextField(_("why it cannot be done now"), blank=True)
+    responsible_party = models.CharField(_("responsible party"), max_length=100, blank=True)
+    protective_measures = models.TextField(_("protective measures taken"), blank=True)
+    resident_phoned_at = models.DateTimeField(
+        _("resident phoned with the promised time at"), null=True, blank=True
+    )
+
+    rework_of = models.ForeignKey(
+        "self",
+        verbose_name=_("rework of (返工)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reworks",
+    )
+    root_cause_flag = models.BooleanField(
+        _("find the root cause (查清原因)"),
+        default=False,
+        help_text=_("The same fault at the same unit twice within 30 days."),
+    )
+
+    # Deadlines (repairs.policy names the rules)
+    dispatch_due = models.DateTimeField(_("dispatch by"), null=True, blank=True)
+    arrive_due = models.DateTimeField(_("arrive by"), null=True, blank=True)
+    feedback_due = models.DateTimeField(_("feedback to the desk by"), null=True, blank=True)
+    promise_due = models.DateTimeField(_("phone the resident by"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("repair order")
+        verbose_name_plural = _("repair orders (维修服务通知单)")
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "number"], name="repair_number_unique"),
+            models.CheckConstraint(
+                condition=~Q(urgency="appointment") | Q(appointment_at__isnull=False),
+                name="repair_appointment_has_time",
+            ),
+        ]
+        indexes = [
+            *ClockedCase.Meta.indexes,
+            models.Index(fields=["estate", "-reported_at"], name="repair_estate_recv_idx"),
+            models.Index(
+                fields=["technician", "next_due"],
+                name="repair_tech_open_idx",
+                condition=~Q(status="closed"),
+            ),
+            models.Index(
+                fields=["estate", "next_due"],
+                name="repair_estate_open_idx",
+                condition=~Q(status="closed"),
+            ),
+            models.Index(fields=["unit", "fault", "-reported_at"], name="repair_unit_fault_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+
+class EventKind(models.TextChoices):
+    REPORTED = "reported", _("Reported (报修)")
+    DISPATCHED = "dispatched", _("Dispatched (派单)")
+    TAKEN = "taken", _("Taken (接单)")
+    ARRIVED = "arrived", _("Arrived (到场)")
+    FINISHED = "finished", _("Work done (完工)")
+    SIGNED = "signed", _("Resident signed (住户签字)")
+    FEEDBACK = "feedback", _("Feedback to the desk (反馈)")
+    CLOSED = "closed", _("Closed (关闭)")
+    CANNOT_NOW = "cannot_now", _("Cannot be done now (暂时无法维修)")
+    RESIDENT_PHONED = "resident_phoned", _("Resident phoned (电话通知住户)")
+    REWORK = "rework", _("Rework ordered (返工)")
+    ROOT_CAUSE = "root_cause", _("Same fault again: find the root cause (查清原因)")
+    OVERDUE = "overdue", _("Overdue (超时)")
+
+
+class RepairOrderEvent(LogEntry):
+    """One line of a repair order's log. Append-only: a database trigger refuses UPDATE
+    and DELETE. Written through ``repairs.events``."""
+
+    order = models.ForeignKey(
+        RepairOrder, verbose_name=_("repair order"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("event"), max_length=16, choices=EventKind)
+
+    class Meta(LogEntry.Meta):
+        verbose_name = _("repair log entry")
+        verbose_name_plural = _("repair log")
+        indexes = [models.Index(fields=["order", "at"], name="repair_event_order_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"

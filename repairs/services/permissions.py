@@ -1,0 +1,240 @@
+"""Who may do what to a repair order, and in which state: the one source both the
+services (which refuse with a reason) and the screens (which offer only what is
+allowed) ask.
+
+Each verb is a ``Permission``: who may (role, estate, the technician on the order) and a
+state check that says why not. ``repair_can_<verb>(actor, order)`` answers yes or no;
+``<PERMISSION>.check`` raises the error a service shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from staff.access import has_capability, profile_of
+from staff.models import Department
+from staff.roles import USE_INTAKE_DESK, VIEW_ALL_ESTATES, Role
+
+from ..models import RepairOrder, Status
+from .base import Conflict, IllegalTransition, NotAllowed, RepairError, transition_refusal
+
+Actor = User | AnonymousUser
+
+
+def works_at(actor: Actor, estate_id: int) -> bool:
+    if actor.is_superuser or has_capability(actor, VIEW_ALL_ESTATES):
+        return True
+    profile = profile_of(actor)
+    return profile is not None and profile.estate_id == estate_id
+
+
+def is_desk(actor: Actor, estate_id: int) -> bool:
+    """A clerk, duty officer or supervisor of the estate (USE_INTAKE_DESK)."""
+    return has_capability(actor, USE_INTAKE_DESK) and works_at(actor, estate_id)
+
+
+def is_engineering_head(actor: Actor, estate_id: int) -> bool:
+    if actor.is_superuser:
+        return True
+    profile = profile_of(actor)
+    return (
+        profile is not None
+        and profile.role == Role.DEPARTMENT_HEAD
+        and profile.estate_id == estate_id
+        and profile.department is not None
+        and profile.department.kind == Department.Kind.ENGINEERING
+    )
+
+
+def is_technician_of(actor: Actor, estate_id: int) -> bool:
+    """A technician of the estate's engineering department."""
+    profile = profile_of(actor)
+    return (
+        profile is not None
+        and profile.role == Role.TECHNICIAN
+        and profile.estate_id == estate_id
+        and profile.department is not None
+        and profile.department.kind == Department.Kind.ENGINEERING
+    )
+
+
+def _desk(actor: Actor, o: RepairOrder) -> bool:
+    return is_desk(actor, o.estate_id)
+
+
+def _desk_or_head(actor: Actor, o: RepairOrder) -> bool:
+    return is_desk(actor, o.estate_id) or is_engineering_head(actor, o.estate_id)
+
+
+def _assigned(actor: Actor, o: RepairOrder) -> bool:
+    """The technician the order is assigned to (or who took it)."""
+    return (
+        actor.is_authenticated
+        and o.technician_id == actor.pk
+        and is_technician_of(actor, o.estate_id)
+    )
+
+
+def _taker(actor: Actor, o: RepairOrder) -> bool:
+    """The technician it is assigned to, or any technician of the estate's engineering
+    department while it is open to take."""
+    if not is_technician_of(actor, o.estate_id):
+        return False
+    return o.technician_id == actor.pk or (o.technician_id is None and o.published)
+
+
+def _on_site(actor: Actor, o: RepairOrder) -> bool:
+    """The technician on it, the desk or the engineering head."""
+    return _assigned(actor, o) or _desk_or_head(actor, o)
+
+
+DESK_ONLY = gettext_lazy("Only the service desk of this estate may do this.")
+DESK_OR_HEAD = gettext_lazy("Only the service desk or the engineering head may do this.")
+ASSIGNED_ONLY = gettext_lazy("Only the technician on this order may do this.")
+NOT_YOURS = gettext_lazy("This order is not assigned to you nor open to take.")
+ON_SITE = gettext_lazy(
+    "Only the technician on this order, the service desk or the engineering head may do this."
+)
+
+
+@dataclass(frozen=True)
+class Permission:
+    who: Callable[[Actor, RepairOrder], bool]
+    denied: str | Promise  # the message when ``who`` says no
+    refusal: Callable[[RepairOrder], RepairError | None]  # why not in this state
+
+    def allows(self, actor: Actor, o: RepairOrder) -> bool:
+        return self.who(actor, o) and self.refusal(o) is None
+
+    def check(self, actor: Actor, o: RepairOrder) -> None:
+        if not self.who(actor, o):
+            raise NotAllowed(str(self.denied))
+        refusal = self.refusal(o)
+        if refusal is not None:
+            raise refusal
+
+
+def _becomes(status: str) -> Callable[[RepairOrder], RepairError | None]:
+    return lambda o: transition_refusal(o, status)
+
+
+def _dispatch_refusal(o: RepairOrder) -> RepairError | None:
+    """Dispatching is from the report only: back to dispatched is "cannot be done now"."""
+    if o.status == Status.REPORTED:
+        return None
+    if o.status == Status.DISPATCHED:
+        return Conflict(_("Repair order %(n)s was already dispatched.") % {"n": o.number})
+    return IllegalTransition(
+        _("Repair order %(n)s is %(s)s: it cannot be dispatched.")
+        % {"n": o.number, "s": o.get_status_display()}
+    )
+
+
+def _take_refusal(o: RepairOrder) -> RepairError | None:
+    if o.status == Status.DISPATCHED:
+        return None
+    if o.taken_at is not None:
+        return Conflict(_("Repair order %(n)s was already taken.") % {"n": o.number})
+    return transition_refusal(o, Status.TAKEN)
+
+
+def _cannot_now_refusal(o: RepairOrder) -> RepairError | None:
+    if o.status in (Status.TAKEN, Status.ARRIVED):
+        return None
+    return IllegalTransition(
+        _("Only an order taken or on site can be reported as not possible now.")
+    )
+
+
+def _feedback_refusal(o: RepairOrder) -> RepairError | None:
+    if o.status not in (Status.FINISHED, Status.SIGNED):
+        return IllegalTransition(_("Feedback is recorded once the work is done."))
+    if o.feedback_at is not None:
+        return Conflict(_("The feedback of %(n)s was already recorded.") % {"n": o.number})
+    return None
+
+
+def _phone_refusal(o: RepairOrder) -> RepairError | None:
+    if o.promise_due is None or not o.is_open:
+        return IllegalTransition(_("No promised time waits to be phoned to the resident."))
+    if o.resident_phoned_at is not None:
+        return Conflict(_("The resident was already phoned."))
+    return None
+
+
+def _close_refusal(o: RepairOrder) -> RepairError | None:
+    if o.status in (Status.FINISHED, Status.ARRIVED, Status.TAKEN):
+        return IllegalTransition(
+            _("Repair order %(n)s has no signature yet: the resident signs, or give the reason.")
+            % {"n": o.number}
+        )
+    return transition_refusal(o, Status.CLOSED)
+
+
+def _rework_refusal(o: RepairOrder) -> RepairError | None:
+    if o.status == Status.CLOSED:
+        return None
+    return IllegalTransition(_("Only a closed order is reworked; this one is still open."))
+
+
+DISPATCH = Permission(_desk_or_head, DESK_OR_HEAD, _dispatch_refusal)
+TAKE = Permission(_taker, NOT_YOURS, _take_refusal)
+ARRIVE = Permission(_assigned, ASSIGNED_ONLY, _becomes(Status.ARRIVED))
+FINISH = Permission(_assigned, ASSIGNED_ONLY, _becomes(Status.FINISHED))
+SIGN = Permission(_on_site, ON_SITE, _becomes(Status.SIGNED))
+FEEDBACK = Permission(_desk, DESK_ONLY, _feedback_refusal)
+CLOSE = Permission(_desk, DESK_ONLY, _close_refusal)
+CANNOT_NOW = Permission(_on_site, ON_SITE, _cannot_now_refusal)
+PHONE_RESIDENT = Permission(_desk, DESK_ONLY, _phone_refusal)
+REWORK = Permission(_desk, DESK_ONLY, _rework_refusal)
+
+
+def repair_can_report(actor: Actor, estate_id: int) -> bool:
+    """Every department's repair reports go to the desk (SPEC §5)."""
+    return is_desk(actor, estate_id)
+
+
+def repair_can_dispatch(actor: Actor, o: RepairOrder) -> bool:
+    return DISPATCH.allows(actor, o)
+
+
+def repair_can_take(actor: Actor, o: RepairOrder) -> bool:
+    return TAKE.allows(actor, o)
+
+
+def repair_can_arrive(actor: Actor, o: RepairOrder) -> bool:
+    return ARRIVE.allows(actor, o)
+
+
+def repair_can_finish(actor: Actor, o: RepairOrder) -> bool:
+    return FINISH.allows(actor, o)
+
+
+def repair_can_sign(actor: Actor, o: RepairOrder) -> bool:
+    return SIGN.allows(actor, o)
+
+
+def repair_can_feedback(actor: Actor, o: RepairOrder) -> bool:
+    return FEEDBACK.allows(actor, o)
+
+
+def repair_can_close(actor: Actor, o: RepairOrder) -> bool:
+    return CLOSE.allows(actor, o)
+
+
+def repair_can_cannot_now(actor: Actor, o: RepairOrder) -> bool:
+    return CANNOT_NOW.allows(actor, o)
+
+
+def repair_can_phone_resident(actor: Actor, o: RepairOrder) -> bool:
+    return PHONE_RESIDENT.allows(actor, o)
+
+
+def repair_can_rework(actor: Actor, o: RepairOrder) -> bool:
+    return REWORK.allows(actor, o)
