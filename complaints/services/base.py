@@ -6,36 +6,28 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.numbers import next_number
+from casework.permissions import CaseError
+from casework.permissions import Conflict as Conflict
+from casework.permissions import IllegalTransition as IllegalTransition
+from casework.permissions import NotAllowed as NotAllowed
 from casework.rules import RuleBook
 from staff.models import Estate, Unit
 
 from .. import limits
 from ..clocks import TABLE, approved_deadlines, pass_pending_extensions, regrade_clocks
-from ..models import TRANSITIONS, Complaint, Status
+from ..models import TRANSITIONS, Complaint, ComplaintCounter, Status
 
 logger = logging.getLogger(__name__)
 
 REPEAT_WINDOW = dt.timedelta(days=90)
 
 
-class ComplaintError(Exception):
-    """An action refused; the message is shown to the user as it is."""
-
-
-class NotAllowed(ComplaintError):
-    pass
-
-
-class IllegalTransition(ComplaintError):
-    pass
-
-
-class Conflict(ComplaintError):
-    """Somebody else changed the complaint first."""
+# The errors of every kind of case; ComplaintError is what the complaint desk catches.
+ComplaintError = CaseError
 
 
 def too_long(text: str, limit: int) -> str | None:
@@ -107,16 +99,7 @@ def _regrade(c: Complaint, book: RuleBook) -> list[str]:
 
 
 def _next_number(estate: Estate, at: dt.datetime) -> str:
-    month = timezone.localtime(at).strftime("%Y%m")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO complaints_complaintcounter (estate_id, month, last) VALUES (%s, %s, 1) "
-            "ON CONFLICT (estate_id, month) DO UPDATE "
-            "SET last = complaints_complaintcounter.last + 1 RETURNING last",
-            [estate.pk, month],
-        )
-        (seq,) = cursor.fetchone()
-    return f"TS-{month}-{seq:04d}"
+    return next_number(ComplaintCounter, estate_id=estate.pk, prefix="TS", at=at)
 
 
 def find_repeat(

@@ -10,13 +10,11 @@ or no; ``<PERMISSION>.check`` raises the error a service shows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from django.contrib.auth.models import AnonymousUser, User
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.permissions import Actor, Permission
 from staff.access import has_capability, profile_of
 from staff.roles import (
     APPROVE_IMPORTANT_EXTENSIONS,
@@ -30,9 +28,7 @@ from staff.roles import (
 
 from .. import policy
 from ..models import Complaint, Status
-from .base import ComplaintError, Conflict, IllegalTransition, NotAllowed, transition_refusal
-
-Actor = User | AnonymousUser
+from .base import ComplaintError, Conflict, IllegalTransition, transition_refusal
 
 
 def works_at(actor: Actor, estate_id: int) -> bool:
@@ -81,23 +77,6 @@ HEAD_ONLY = gettext_lazy("Only the head of the responsible department may do thi
 REGRADERS_ONLY = gettext_lazy(
     "Only a supervisor, the office director or the general manager may do this."
 )
-
-
-@dataclass(frozen=True)
-class Permission:
-    who: Callable[[Actor, Complaint], bool]
-    denied: str | Promise  # the message when ``who`` says no
-    refusal: Callable[[Complaint], ComplaintError | None]  # why not in this state
-
-    def allows(self, actor: Actor, c: Complaint) -> bool:
-        return self.who(actor, c) and self.refusal(c) is None
-
-    def check(self, actor: Actor, c: Complaint) -> None:
-        if not self.who(actor, c):
-            raise NotAllowed(str(self.denied))
-        refusal = self.refusal(c)
-        if refusal is not None:
-            raise refusal
 
 
 def _becomes(status: str) -> Callable[[Complaint], ComplaintError | None]:

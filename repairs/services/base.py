@@ -5,35 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.numbers import next_number
+from casework.permissions import CaseError
+from casework.permissions import Conflict as Conflict
+from casework.permissions import IllegalTransition as IllegalTransition
+from casework.permissions import NotAllowed as NotAllowed
 from casework.rules import RuleBook
 from staff.models import Estate
 
 from .. import policy
 from ..clocks import TABLE
-from ..models import TRANSITIONS, Fault, RepairOrder, Status
+from ..models import TRANSITIONS, Fault, RepairOrder, RepairOrderCounter, Status
 
 # Free text is capped at what the paper form has room for.
 NOTE_LIMIT = 2000
 
 
-class RepairError(Exception):
-    """An action refused; the message is shown to the user as it is."""
-
-
-class NotAllowed(RepairError):
-    pass
-
-
-class IllegalTransition(RepairError):
-    pass
-
-
-class Conflict(RepairError):
-    """Somebody else changed the order first (another technician took it)."""
+# The errors of every kind of case; RepairError is what the repair screens catch.
+RepairError = CaseError
 
 
 def checked_text(text: str, limit: int = NOTE_LIMIT) -> str:
@@ -87,16 +78,7 @@ def _save(o: RepairOrder, fields: list[str], book: RuleBook) -> None:
 
 
 def _next_number(estate: Estate, at: dt.datetime) -> str:
-    month = timezone.localtime(at).strftime("%Y%m")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO repairs_repairordercounter (estate_id, month, last) VALUES (%s, %s, 1) "
-            "ON CONFLICT (estate_id, month) DO UPDATE "
-            "SET last = repairs_repairordercounter.last + 1 RETURNING last",
-            [estate.pk, month],
-        )
-        (seq,) = cursor.fetchone()
-    return f"WX-{month}-{seq:04d}"
+    return next_number(RepairOrderCounter, estate_id=estate.pk, prefix="WX", at=at)
 
 
 def same_fault_before(o: RepairOrder) -> RepairOrder | None:

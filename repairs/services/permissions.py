@@ -10,21 +10,17 @@ state check that says why not. ``repair_can_<verb>(actor, order)`` answers yes o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from django.contrib.auth.models import AnonymousUser, User
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.permissions import Actor, Permission
 from staff.access import has_capability, profile_of
 from staff.models import Department
 from staff.roles import USE_INTAKE_DESK, VIEW_ALL_ESTATES, Role
 
 from ..models import RepairOrder, Status
-from .base import Conflict, IllegalTransition, NotAllowed, RepairError, transition_refusal
-
-Actor = User | AnonymousUser
+from .base import Conflict, IllegalTransition, RepairError, transition_refusal
 
 
 def works_at(actor: Actor, estate_id: int) -> bool:
@@ -101,23 +97,6 @@ NOT_YOURS = gettext_lazy("This order is not assigned to you nor open to take.")
 ON_SITE = gettext_lazy(
     "Only the technician on this order, the service desk or the engineering head may do this."
 )
-
-
-@dataclass(frozen=True)
-class Permission:
-    who: Callable[[Actor, RepairOrder], bool]
-    denied: str | Promise  # the message when ``who`` says no
-    refusal: Callable[[RepairOrder], RepairError | None]  # why not in this state
-
-    def allows(self, actor: Actor, o: RepairOrder) -> bool:
-        return self.who(actor, o) and self.refusal(o) is None
-
-    def check(self, actor: Actor, o: RepairOrder) -> None:
-        if not self.who(actor, o):
-            raise NotAllowed(str(self.denied))
-        refusal = self.refusal(o)
-        if refusal is not None:
-            raise refusal
 
 
 def _becomes(status: str) -> Callable[[RepairOrder], RepairError | None]:
