@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from staff.models import Estate
+
 
 class Unit(models.TextChoices):
     MINUTES = "minutes", _("minutes")
@@ -92,6 +94,22 @@ class Alarm(models.Model):
         return (
             f"{self.case_type}:{self.case_id} {self.clock} {self.kind} {self.due_at:%Y-%m-%d %H:%M}"
         )
+
+
+class CaseCounter(models.Model):
+    """The last number given per estate and month to one kind of case (TS-202611-0007);
+    ``casework.numbers.next_number`` takes the next one. The concrete model declares
+    the (estate, month) unique constraint the upsert relies on."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.CASCADE)
+    month = models.CharField(max_length=6)  # YYYYMM
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.estate_id}/{self.month}: {self.last}"
 
 
 class ClockedCase(models.Model):

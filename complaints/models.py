@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import ClockedCase, LogEntry
+from casework.models import CaseCounter, ClockedCase, LogEntry
 from staff.models import Department, Estate, Unit
 from staff.roles import Role
 
@@ -70,12 +70,8 @@ class Closure(models.TextChoices):
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope, explained (非公司职责范围)")
 
 
-class ComplaintCounter(models.Model):
+class ComplaintCounter(CaseCounter):
     """Last number given per estate and month: TS-202611-0007."""
-
-    estate = models.ForeignKey(Estate, on_delete=models.CASCADE)
-    month = models.CharField(max_length=6)  # YYYYMM
-    last = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("complaint number counter")
@@ -83,9 +79,6 @@ class ComplaintCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["estate", "month"], name="complaint_counter_unique")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.estate_id}/{self.month}: {self.last}"
 
 
 class SearchBigrams(Func):

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import ClockedCase, LogEntry
+from casework.models import CaseCounter, ClockedCase, LogEntry
 from staff.models import Department, Estate, Unit
 
 
@@ -71,12 +71,8 @@ TRANSITIONS: dict[str, set[str]] = {
 OPEN_STATUSES = [s for s in Status if s != Status.CLOSED]
 
 
-class RepairOrderCounter(models.Model):
+class RepairOrderCounter(CaseCounter):
     """Last number given per estate and month: WX-202612-0001."""
-
-    estate = models.ForeignKey(Estate, on_delete=models.CASCADE)
-    month = models.CharField(max_length=6)  # YYYYMM
-    last = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("repair order number counter")
@@ -84,9 +80,6 @@ class RepairOrderCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["estate", "month"], name="repair_counter_unique")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.estate_id}/{self.month}: {self.last}"
 
 
 class RepairOrder(ClockedCase):

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .models import Estate, StaffProfile
-from .roles import VIEW_ALL_ESTATES
+from .roles import USE_INTAKE_DESK, VIEW_ALL_ESTATES
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -68,3 +68,16 @@ def estates_for(user) -> QuerySet[Estate]:
     if profile is None or profile.estate_id is None:
         return Estate.objects.none()
     return Estate.objects.filter(pk=profile.estate_id)
+
+
+def works_at(user: User | AnonymousUser, estate_id: int) -> bool:
+    """Whether the user's work is at the estate (a company-wide role: every estate)."""
+    if user.is_superuser or has_capability(user, VIEW_ALL_ESTATES):
+        return True
+    profile = profile_of(user)
+    return profile is not None and profile.estate_id == estate_id
+
+
+def is_desk(user: User | AnonymousUser, estate_id: int) -> bool:
+    """The service desk of the estate: a clerk, duty officer or supervisor there."""
+    return has_capability(user, USE_INTAKE_DESK) and works_at(user, estate_id)

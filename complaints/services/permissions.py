@@ -15,31 +15,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.permissions import Actor, Permission
-from staff.access import has_capability, profile_of
+from staff.access import has_capability, is_desk, profile_of, works_at
 from staff.roles import (
     APPROVE_IMPORTANT_EXTENSIONS,
     APPROVE_MINOR_EXTENSIONS,
     HANDLE_COMPLAINTS,
     REGRADE_COMPLAINTS,
     USE_INTAKE_DESK,
-    VIEW_ALL_ESTATES,
     Role,
 )
 
 from .. import policy
 from ..models import Complaint, Status
 from .base import ComplaintError, Conflict, IllegalTransition, transition_refusal
-
-
-def works_at(actor: Actor, estate_id: int) -> bool:
-    if actor.is_superuser or has_capability(actor, VIEW_ALL_ESTATES):
-        return True
-    profile = profile_of(actor)
-    return profile is not None and profile.estate_id == estate_id
-
-
-def is_desk(actor: Actor, estate_id: int) -> bool:
-    return has_capability(actor, USE_INTAKE_DESK) and works_at(actor, estate_id)
 
 
 def _desk(actor: Actor, c: Complaint) -> bool:

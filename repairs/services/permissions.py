@@ -15,49 +15,33 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.permissions import Actor, Permission
-from staff.access import has_capability, profile_of
+from staff.access import is_desk, profile_of
 from staff.models import Department
-from staff.roles import USE_INTAKE_DESK, VIEW_ALL_ESTATES, Role
+from staff.roles import Role
 
 from ..models import RepairOrder, Status
 from .base import Conflict, IllegalTransition, RepairError, transition_refusal
 
 
-def works_at(actor: Actor, estate_id: int) -> bool:
-    if actor.is_superuser or has_capability(actor, VIEW_ALL_ESTATES):
-        return True
-    profile = profile_of(actor)
-    return profile is not None and profile.estate_id == estate_id
-
-
-def is_desk(actor: Actor, estate_id: int) -> bool:
-    """A clerk, duty officer or supervisor of the estate (USE_INTAKE_DESK)."""
-    return has_capability(actor, USE_INTAKE_DESK) and works_at(actor, estate_id)
-
-
-def is_engineering_head(actor: Actor, estate_id: int) -> bool:
-    if actor.is_superuser:
-        return True
+def _in_engineering(actor: Actor, estate_id: int, role: str) -> bool:
+    """The actor holds ``role`` in the estate's engineering department."""
     profile = profile_of(actor)
     return (
         profile is not None
-        and profile.role == Role.DEPARTMENT_HEAD
+        and profile.role == role
         and profile.estate_id == estate_id
         and profile.department is not None
         and profile.department.kind == Department.Kind.ENGINEERING
     )
+
+
+def is_engineering_head(actor: Actor, estate_id: int) -> bool:
+    return actor.is_superuser or _in_engineering(actor, estate_id, Role.DEPARTMENT_HEAD)
 
 
 def is_technician_of(actor: Actor, estate_id: int) -> bool:
     """A technician of the estate's engineering department."""
-    profile = profile_of(actor)
-    return (
-        profile is not None
-        and profile.role == Role.TECHNICIAN
-        and profile.estate_id == estate_id
-        and profile.department is not None
-        and profile.department.kind == Department.Kind.ENGINEERING
-    )
+    return _in_engineering(actor, estate_id, Role.TECHNICIAN)
 
 
 def _desk(actor: Actor, o: RepairOrder) -> bool:
