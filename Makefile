@@ -17,7 +17,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 help:
-	@echo "make run    - install, create and migrate the database, load demo data, start web + worker + beat"
+	@echo "make run    - install, create and migrate the database, load demo data, start web + workers + beat"
 	@echo "make test   - install and run every check and test"
 	@echo "make bench  - benchmarks (see bench/README.md)"
 
@@ -47,7 +47,7 @@ run: preflight
 	@echo "    supervisor (客服主管)  director (管理处主任)  gm (公司总经理)  clerk_jr (second estate)"
 	@echo "    admin (manager, Django admin)"
 	@echo "    head_<kind> / head_<kind>_jr: the head (部门主管) of every other department"
-	@echo "  Ctrl-C stops web, worker and beat."
+	@echo "  Ctrl-C stops web, both workers and beat."
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery -n general@%h & \
