@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from casework.display import ClockState, case_clock_states
+from casework.display import deadline_cell as case_deadline_cell
+from casework.display import due_state as due_state
 from staff.roles import Role
 
 from ..clocks import CLOCK_LABELS, TABLE
@@ -25,105 +25,10 @@ from ..models import Channel, Closure, Complaint, ComplaintEvent, EventKind, Gra
 
 register = template.Library()
 
-DUE_SOON = dt.timedelta(hours=4)
-
-# The clocks' names (CLOCK_LABELS), which column holds each clock's deadline and its
-# "done" moment are the clock table's business (``complaints.clocks``), read from there.
-
-# Where a clock stands: running (with time left), soon, overdue; met, done late; or
-# stopped (the complaint is closed and the clock was never met: nobody owes it now).
-RUNNING, SOON, OVERDUE, MET, LATE, STOPPED = "running", "soon", "overdue", "met", "late", "stopped"
-LIVE_STATES = {RUNNING, SOON, OVERDUE}
-
-
-@dataclass(frozen=True)
-class ClockState:
-    name: str
-    label: Any
-    due: dt.datetime
-    done_at: dt.datetime | None
-    state: str
-    now: dt.datetime
-
-    @property
-    def badge(self) -> SafeString:
-        return _badge(self)
-
-
-def due_state(due: dt.datetime | None, now: dt.datetime | None = None) -> str:
-    """'overdue', 'soon' (less than 4 hours left) or '' for a deadline still running."""
-    if due is None:
-        return ""
-    now = now or timezone.now()
-    if due < now:
-        return OVERDUE
-    if due - now < DUE_SOON:
-        return SOON
-    return ""
-
 
 def clock_states(c: Complaint, now: dt.datetime | None = None) -> list[ClockState]:
     """Each clock the complaint has a deadline for, in the clock table's order."""
-    now = now or timezone.now()
-    live = TABLE.live(c)
-    states = []
-    for clock in TABLE.clocks:
-        due = getattr(c, clock.due, None)
-        if due is None:
-            continue
-        done_at = getattr(c, clock.done, None)
-        if clock.replans and (done_at is not None or not live):
-            continue  # "becomes major" is a moment to avoid, not a deadline to meet
-        if done_at is not None:
-            state = MET if done_at <= due else LATE
-        elif not live:
-            state = STOPPED
-        else:
-            state = due_state(due, now) or RUNNING
-        states.append(ClockState(clock.name, CLOCK_LABELS[clock.name], due, done_at, state, now))
-    return states
-
-
-def _how_long(start: dt.datetime, end: dt.datetime) -> str:
-    """The time between, in its two largest units ("2 days 3 hours", "25 minutes").
-    Built here rather than with timesince: it runs for every row of every list."""
-    minutes = int((end - start).total_seconds() // 60)
-    if minutes < 1:
-        return _("less than a minute")
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [
-        ngettext("%(n)d day", "%(n)d days", days) % {"n": days} if days else "",
-        ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours} if hours else "",
-        ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
-        if minutes and not days
-        else "",
-    ]
-    return " ".join(p for p in parts if p)
-
-
-def _badge(s: ClockState) -> SafeString:
-    when = timezone.localtime(s.due).strftime("%m-%d %H:%M")
-    if s.state == MET:
-        css, label = "text-bg-success", _("met")
-    elif s.state == LATE:
-        assert s.done_at is not None
-        css = "bg-danger-subtle text-danger-emphasis border border-danger"
-        label = _("done late, %(t)s late") % {"t": _how_long(s.due, s.done_at)}
-    elif s.state == STOPPED:
-        css, label = "text-bg-light border", _("not running: closed")
-    elif s.state == OVERDUE:
-        css, label = "text-bg-danger", _("overdue by %(t)s") % {"t": _how_long(s.due, s.now)}
-    elif s.state == SOON:
-        css, label = "text-bg-warning", _("due soon, %(t)s left") % {"t": _how_long(s.now, s.due)}
-    else:
-        css, label = "text-bg-light border", _("%(t)s left") % {"t": _how_long(s.now, s.due)}
-    # Built as a string (format_html's lazy checks cost more than the rest on a list of
-    # fifty rows): the state and classes are ours, the time is digits, the label escaped.
-    return mark_safe(  # noqa: S308
-        f'<span class="deadline" data-state="{s.state}">{when} '
-        f'<span class="badge {css}">{escape(label)}</span></span>'
-    )
+    return case_clock_states(c, TABLE, CLOCK_LABELS, now)
 
 
 @register.simple_tag
@@ -134,20 +39,8 @@ def complaint_clocks(c: Complaint, now: dt.datetime | None = None) -> list[Clock
 
 @register.simple_tag
 def deadline_cell(c: Complaint, now: dt.datetime | None = None) -> SafeString:
-    """A list row's deadline: the nearest clock still running; and the latest clock met
-    late, so a closed complaint that was late does not look on time."""
-    states = clock_states(c, now)
-    running = [s for s in states if s.state in LIVE_STATES]
-    late = [s for s in states if s.state == LATE]
-    parts = []
-    if running:
-        parts.append(min(running, key=lambda s: s.due).badge)
-    if late:
-        worst = max(late, key=lambda s: (s.done_at or s.due) - s.due)
-        parts.append(
-            format_html('<span class="small text-muted">{}</span> {}', worst.label, worst.badge)
-        )
-    return format_html_join("", "<div>{}</div>", ((part,) for part in parts))
+    """A list row's deadline (``casework.display.deadline_cell``)."""
+    return case_deadline_cell(clock_states(c, now))
 
 
 _CHOICE_LABELS: dict[tuple[type, str], dict[Any, Any]] = {}
@@ -163,13 +56,6 @@ def display(obj: Any, field: str) -> str:
         labels = _CHOICE_LABELS[key] = dict(obj._meta.get_field(field).flatchoices)
     value = getattr(obj, field)
     return str(labels.get(value, value))
-
-
-@register.filter
-def tel_href(phone: str) -> str:
-    """``tel:`` and the digits (and a leading +) of a phone number as staff typed it."""
-    digits = "".join(ch for ch in phone or "" if ch.isdigit() or ch == "+")
-    return f"tel:{digits}" if digits else ""
 
 
 # --- the handling log ----------------------------------------------------------------
@@ -257,7 +143,13 @@ def _informed(d: dict) -> str:
 
 
 def _closed(d: dict) -> str:
-    return str(_label(Closure, d.get("closure"))) if d.get("closure") else ""
+    text = str(_label(Closure, d.get("closure"))) if d.get("closure") else ""
+    if d.get("override"):
+        over = _("closed with repair orders still open: %(numbers)s") % {
+            "numbers": "、".join(d.get("open_repairs") or [])
+        }
+        text = f"{text} · {over}" if text else over
+    return text
 
 
 def _overdue(d: dict) -> str:

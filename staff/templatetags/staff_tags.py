@@ -27,3 +27,10 @@ def person_with_username(user) -> str:
         return ""
     name, username = person(user), user.get_username()
     return username if name == username else f"{name} ({username})"
+
+
+@register.filter
+def tel_href(phone: str) -> str:
+    """``tel:`` and the digits (and a leading +) of a phone number as staff typed it."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit() or ch == "+")
+    return f"tel:{digits}" if digits else ""
