@@ -40,10 +40,11 @@ run: preflight
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_category_departments
 	$(MANAGE) seed_demo_complaints
+	$(MANAGE) seed_demo_repairs
 	@echo ""
 	@echo "  Service desk:  http://$(HOST):$(PORT)/      admin: http://$(HOST):$(PORT)/admin/"
 	@echo "  Demo logins (password demo-pass-2026 for all):"
-	@echo "    clerk (前台接待员)  duty (监控室值班员)  eng_head (工程部主管)  tech (维修员)"
+	@echo "    clerk (前台接待员)  duty (监控室值班员)  eng_head (工程部主管)  tech, tech2 (维修员)"
 	@echo "    supervisor (客服主管)  director (管理处主任)  gm (公司总经理)  clerk_jr (second estate)"
 	@echo "    admin (manager, Django admin)"
 	@echo "    head_<kind> / head_<kind>_jr: the head (部门主管) of every other department"

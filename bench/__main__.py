@@ -22,6 +22,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--complaints", type=int, default=1_000_000, help="rows to seed (1,000,000)")
     p.add_argument(
+        "--repairs",
+        type=int,
+        default=200_000,
+        help="repair orders to seed beside the complaints (200,000; 0: none)",
+    )
+    p.add_argument(
         "--reseed",
         action="store_true",
         help="truncate the complaint tables and seed again even if enough rows are there",
@@ -152,6 +158,35 @@ def purge_broker() -> None:
         print(f"  (could not purge the benchmark broker queue: {exc})")
 
 
+def seed_repairs(args: argparse.Namespace, name: str) -> dict:
+    """The repair orders beside the complaints (seeding complaints again truncates them:
+    they point at complaints), and the technicians and shifts the scenarios use."""
+    from . import repairs
+
+    repairs.check_columns()
+    count = repairs.existing_count()
+    result: dict = {"skipped": True, "repair_orders_before": count}
+    if args.no_seed or count >= args.repairs:
+        repairs.ensure_people()
+        last = RESULTS / f"seed-repairs-{name}.json"
+        if last.exists():
+            result["last_seed"] = json.loads(last.read_text())
+        print(f"Not seeding repair orders: repairs_repairorder holds {count:,} rows.")
+        return result
+    if "bench" not in name:
+        sys.exit(f"Refusing to truncate repair tables in {name!r}: not a bench database.")
+    print(f"Seeding {args.repairs:,} repair orders (the table holds {count:,}) ...")
+    result = repairs.seed(args.repairs, database_url=args.database_url, workers=args.seed_workers)
+    result["skipped"] = False
+    result["date"] = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+    print(f"Seeded {args.repairs:,} repair orders in {result['seconds']:.1f}s: {result}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"seed-repairs-{name}.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2)
+    )
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     name = env.database_name(args.database_url)
@@ -196,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Not seeding: complaints_complaint holds {count:,} rows "
             f"(asked for {args.complaints:,}; --reseed to start again)."
         )
+    repair_seeding = seed_repairs(args, name)
     if args.seed_only:
         return 0
 
@@ -206,7 +242,14 @@ def main(argv: list[str] | None = None) -> int:
         total, open_ = cur.fetchone()
         cur.execute("SHOW server_version")
         pg = cur.fetchone()[0]
-    print(f"Measuring on {total:,} complaints ({open_:,} open), PostgreSQL {pg}\n")
+        cur.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status <> 'closed') FROM repairs_repairorder"
+        )
+        repairs_total, repairs_open = cur.fetchone()
+    print(
+        f"Measuring on {total:,} complaints ({open_:,} open) and {repairs_total:,} repair "
+        f"orders ({repairs_open:,} open), PostgreSQL {pg}\n"
+    )
 
     load_before = os.getloadavg()
     ctx = measure.prepare()
@@ -260,7 +303,10 @@ def main(argv: list[str] | None = None) -> int:
         "database": name,
         "complaints": total,
         "open": open_,
+        "repair_orders": repairs_total,
+        "repair_orders_open": repairs_open,
         "seeding": seeding,
+        "repair_seeding": repair_seeding,
         "iterations": args.iterations,
         "warmup": args.warmup,
         "debug": os.environ.get("DJANGO_DEBUG"),

@@ -1,18 +1,20 @@
-"""The deadline sweep at a million complaints: nothing due, and 1,000 items due.
+"""The deadline sweep at a million complaints and 200,000 repair orders: nothing due
+(over both kinds of case), and 1,000 complaints due.
 
 Every sweep runs inside a transaction that is rolled back, so the seeded data is the
 same for the next run (and no notification leaves: on_commit never fires).
 
 - nothing due: the tables are vacuumed first (rolled-back runs leave dead index entries
-  behind), then the sweep runs N times at a moment just before the earliest alarm, so
-  nothing is due and no row had to be moved; beside it, the time of the raw SQL count of
-  due items at the same moment (what the sweep cannot beat: one probe of the same
-  partial index).
-- 1,000 due: the 1,000 earliest due complaints stay due; every other one due within
-  the hour is moved a day ahead in a committed transaction and vacuumed, so the index
-  holds no dead entries a production sweep would never see; one sweep handles the 1,000
-  (overdue events, escalations, notifications, deliveries), repeated inside savepoints
-  that are rolled back; then the moved ones are moved back.
+  behind), then the sweep runs N times at a moment just before the earliest alarm of
+  either kind, so nothing is due and no row had to be moved; beside it, the time of the
+  raw SQL count of due items of both tables at the same moment (what the sweep cannot
+  beat: one probe of each partial index).
+- 1,000 due: the 1,000 earliest due complaints stay due; every other complaint and
+  every repair order due within the hour is moved a day ahead in a committed
+  transaction and vacuumed, so the index holds no dead entries a production sweep would
+  never see; one sweep handles the 1,000 (overdue events, escalations, notifications,
+  deliveries), repeated inside savepoints that are rolled back; then the moved ones are
+  moved back.
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ def _vacuum() -> None:
         # The rolled-back runs leave dead rows in every table the sweep writes.
         for table in (
             "complaints_complaint",
+            "repairs_repairorder",
             "casework_alarm",
             "complaints_complaintevent",
+            "repairs_repairorderevent",
             "staff_notification",
             "staff_delivery",
         ):
@@ -47,15 +51,23 @@ def _vacuum() -> None:
 
 def run(*, iterations: int = 30, due_runs: int = 3, due_items: int = 1000) -> dict:
     from casework.models import Alarm
+    from casework.sweep import registered, update_columns
     from casework.sweep import sweep as deadline_sweep
-    from casework.sweep import update_columns
     from complaints.models import Complaint
+    from repairs.models import RepairOrder
 
     now = timezone.now()
     result: dict = {}
     _vacuum()
-    first = Complaint.objects.filter(sweep_at__isnull=False).order_by("sweep_at").first()
-    quiet = (first.sweep_at if first else now) - timezone.timedelta(seconds=1)
+    firsts = [
+        at
+        for model in (Complaint, RepairOrder)
+        for at in model.objects.filter(sweep_at__isnull=False)
+        .order_by("sweep_at")
+        .values_list("sweep_at", flat=True)[:1]
+    ]
+    quiet = min(firsts, default=now) - timezone.timedelta(seconds=1)
+    result["kinds_of_case"] = sorted(t.name for t in registered())
     try:
         with transaction.atomic():
             nothing, raw = [], []
@@ -67,7 +79,9 @@ def run(*, iterations: int = 30, due_runs: int = 3, due_items: int = 1000) -> di
                 t = time.perf_counter()
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        "SELECT count(*) FROM complaints_complaint WHERE sweep_at <= %s", [quiet]
+                        "SELECT (SELECT count(*) FROM complaints_complaint WHERE sweep_at <= %s)"
+                        " + (SELECT count(*) FROM repairs_repairorder WHERE sweep_at <= %s)",
+                        [quiet, quiet],
                     )
                     cursor.fetchone()
                 raw.append(time.perf_counter() - t)
@@ -87,13 +101,21 @@ def run(*, iterations: int = 30, due_runs: int = 3, due_items: int = 1000) -> di
         .order_by("sweep_at", "id")
         .values_list("id", flat=True)[:due_items]
     )
+    soon = now + timezone.timedelta(hours=1)
     moved = list(
-        Complaint.objects.filter(sweep_at__lte=now + timezone.timedelta(hours=1))
+        Complaint.objects.filter(sweep_at__lte=soon)
         .exclude(pk__in=due)
         .values_list("id", "sweep_at")
     )
+    moved_repairs = list(
+        RepairOrder.objects.filter(sweep_at__lte=soon).values_list("id", "sweep_at")
+    )
     result["due_in_data"] = len(due) + len(moved)
+    result["repair_orders_due_in_data"] = len(moved_repairs)
     Complaint.objects.filter(pk__in=[pk for pk, _at in moved]).update(
+        sweep_at=now + timezone.timedelta(days=1)
+    )
+    RepairOrder.objects.filter(pk__in=[pk for pk, _at in moved_repairs]).update(
         sweep_at=now + timezone.timedelta(days=1)
     )
     try:
@@ -111,6 +133,11 @@ def run(*, iterations: int = 30, due_runs: int = 3, due_items: int = 1000) -> di
                 transaction.savepoint_rollback(sid)
     finally:
         update_columns(Complaint, [Complaint(pk=pk, sweep_at=at) for pk, at in moved], ["sweep_at"])
+        update_columns(
+            RepairOrder,
+            [RepairOrder(pk=pk, sweep_at=at) for pk, at in moved_repairs],
+            ["sweep_at"],
+        )
         _vacuum()
     result["due_1000_runs_ms"] = [_ms(r) for r in runs]
     result["due_1000_median_ms"] = _ms(statistics.median(runs))

@@ -142,8 +142,27 @@ def informed(c: Complaint, *, actor: User, method: str, note: str) -> ComplaintE
     return _entry(c, EventKind.INFORMED, actor=actor, note=note, method=method)
 
 
-def closed(c: Complaint, *, actor: User, note: str = "") -> ComplaintEvent:
-    return _entry(c, EventKind.CLOSED, actor=actor, note=note, closure=c.closure)
+def closed(
+    c: Complaint,
+    *,
+    actor: User,
+    note: str = "",
+    override: str = "",
+    open_repairs: list[str] | None = None,
+) -> ComplaintEvent:
+    """``override``: the reason a supervisor closed it while the repair orders
+    ``open_repairs`` were still open (the reason is the entry's note too)."""
+    if not override:
+        return _entry(c, EventKind.CLOSED, actor=actor, note=note, closure=c.closure)
+    return _entry(
+        c,
+        EventKind.CLOSED,
+        actor=actor,
+        note=note or override,
+        closure=c.closure,
+        override=override,
+        open_repairs=list(open_repairs or []),
+    )
 
 
 def reopened(c: Complaint, *, actor: User, reason: str) -> ComplaintEvent:

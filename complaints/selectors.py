@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.db.models.functions import Length
 from django.http import Http404
 from django.utils import timezone
@@ -238,6 +238,20 @@ def unit_history(
         .filter(Q(received_at__gte=since) | ~Q(status=Status.CLOSED))
         .select_related("department")
         .order_by("-received_at")[:20]
+    )
+
+
+def unit_repairs(*, unit: Unit | None, days: int = 90, limit: int = 10) -> list[Model]:
+    """The unit's open repair orders and those of the last ``days``, newest first, for
+    the intake's history panel: one query. Read through ``Unit.repair_orders`` because
+    ``repairs`` builds on ``complaints``, never the other way."""
+    if unit is None:
+        return []
+    since = timezone.now() - dt.timedelta(days=days)
+    return list(
+        unit.repair_orders.filter(Q(reported_at__gte=since) | Q(closed_at__isnull=True)).order_by(
+            "-reported_at", "-pk"
+        )[:limit]
     )
 
 

@@ -8,17 +8,25 @@ from django.utils.translation import gettext_lazy
 
 from staff.templatetags.staff_tags import person_with_username
 
-from .models import RepairOrder, RepairOrderEvent
+from .models import FeeLine, Photo, RepairOrder, RepairOrderEvent, Shift
+from .templatetags.repairs_tags import repair_event_detail
 
 PEOPLE = {"reported_by", "technician"}
+
+
+@admin.display(description=gettext_lazy("details"))
+def _details(_admin: object, obj: RepairOrderEvent) -> str:
+    """What the event's data say, as the order's page says it."""
+    return repair_event_detail(obj)
 
 
 class EventInline(admin.TabularInline):
     model = RepairOrderEvent
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("at", "kind", "actor_name", "note", "data")
+    fields = readonly_fields = ("at", "kind", "actor_name", "note", "details")
     ordering = ["at", "id"]
+    details = _details
 
     @admin.display(description=gettext_lazy("by"))
     def actor_name(self, obj: RepairOrderEvent) -> str:
@@ -31,6 +39,27 @@ class EventInline(admin.TabularInline):
         return False
 
 
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class FeeLineInline(_ReadOnlyInline):
+    model = FeeLine
+    fields = readonly_fields = ("kind", "item", "unit_price", "quantity", "amount")
+
+
+class PhotoInline(_ReadOnlyInline):
+    model = Photo
+    fields = readonly_fields = ("stage", "width", "height", "at")
+
+
 @admin.register(RepairOrder)
 class RepairOrderAdmin(admin.ModelAdmin):
     list_display = ["number", "estate", "reported_at", "status", "urgency", "technician_name"]
@@ -39,7 +68,7 @@ class RepairOrderAdmin(admin.ModelAdmin):
     list_select_related = ["estate", "technician"]
     date_hierarchy = "reported_at"
     show_full_result_count = False
-    inlines = [EventInline]
+    inlines = [FeeLineInline, PhotoInline, EventInline]
 
     @admin.display(description=gettext_lazy("technician"))
     def technician_name(self, obj: RepairOrder) -> str:
@@ -50,7 +79,12 @@ class RepairOrderAdmin(admin.ModelAdmin):
         return person_with_username(obj.reported_by) or "—"
 
     def get_readonly_fields(self, request, obj=None):
-        return [f"{f.name}_name" if f.name in PEOPLE else f.name for f in self.model._meta.fields]
+        # The drawn signature is an image: seen on the order's page, not as bytes here.
+        return [
+            f"{f.name}_name" if f.name in PEOPLE else f.name
+            for f in self.model._meta.fields
+            if f.name != "signature"
+        ]
 
     def get_fields(self, request, obj=None):
         return self.get_readonly_fields(request, obj)
@@ -72,7 +106,8 @@ class RepairOrderEventAdmin(admin.ModelAdmin):
     search_fields = ["order__number"]
     list_select_related = ["order", "actor"]
     show_full_result_count = False
-    fields = readonly_fields = ("order", "kind", "at", "actor_name", "note", "data")
+    fields = readonly_fields = ("order", "kind", "at", "actor_name", "note", "details")
+    details = _details
 
     @admin.display(description=gettext_lazy("by"))
     def actor_name(self, obj: RepairOrderEvent) -> str:
@@ -86,3 +121,14 @@ class RepairOrderEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Shift)
+class ShiftAdmin(admin.ModelAdmin):
+    """The shift roster (排班表); the engineering head keeps it on the roster page too."""
+
+    list_display = ["user", "estate", "starts_at", "ends_at"]
+    list_filter = ["estate"]
+    list_select_related = ["user", "estate"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["user"]

@@ -19,7 +19,7 @@ from casework.models import Alarm
 from casework.rules import RuleBook
 from staff.models import Notification
 from staff.notify import Message
-from staff.roles import Role
+from staff.roles import DESK_ROLES, Role
 from staff.selectors import Directory
 
 from . import events, policy
@@ -99,10 +99,12 @@ class RepairClocks(ClockTable):
         people = Directory.load(
             estate_ids={o.estate_id for o in batch.cases},
             department_ids={o.department_id for o in batch.cases if o.department_id},
-            roles=[Role.SUPERVISOR],
+            roles=[Role.SUPERVISOR, *DESK_ROLES],
         )
         return _Context(
-            people=people, link=reverse("repairs:mine"), users=User.objects.in_bulk(ids)
+            people=people,
+            link=reverse("repairs:mine"),
+            users=User.objects.select_related("staff_profile").in_bulk(ids),
         )
 
     def fire(self, batch: Batch, case: RepairOrder, alarm: PlannedAlarm) -> None:
@@ -140,12 +142,20 @@ class RepairClocks(ClockTable):
         )
 
     def _desk(self, batch: Batch, o: RepairOrder) -> list[Any]:
-        """Who recorded it; the supervisors when that clerk no longer works here."""
+        """The clerk who recorded it; the estate's desk when staff outside the desk
+        reported it or that clerk no longer works here."""
         ctx: _Context = batch.context
         clerk = ctx.users.get(o.reported_by_id)
-        if clerk is not None and clerk.is_active:
+        profile = getattr(clerk, "staff_profile", None) if clerk is not None else None
+        if (
+            clerk is not None
+            and clerk.is_active
+            and profile is not None
+            and profile.role in DESK_ROLES
+            and profile.estate_id == o.estate_id
+        ):
             return [clerk]
-        return ctx.people.with_roles(o.estate_id, Role.SUPERVISOR)
+        return ctx.people.with_roles(o.estate_id, *DESK_ROLES)
 
     def _technician(self, batch: Batch, o: RepairOrder) -> list[Any]:
         """The technician on it; the engineering head while nobody has taken it."""

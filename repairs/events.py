@@ -9,6 +9,8 @@ import datetime as dt
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from staff.templatetags.staff_tags import person
+
 from .models import EventKind, RepairOrder, RepairOrderEvent
 
 
@@ -44,10 +46,10 @@ def reported(o: RepairOrder, *, actor: User) -> RepairOrderEvent:
     )
 
 
-def dispatched(o: RepairOrder, *, actor: User) -> RepairOrderEvent:
+def dispatched(o: RepairOrder, *, actor: User, round_robin: bool = False) -> RepairOrderEvent:
     """Assigned to a technician, or published for the technicians to take."""
     technician = o.technician
-    name = (technician.get_full_name() or technician.get_username()) if technician else None
+    name = person(technician) if technician else None
     return _entry(
         o,
         EventKind.DISPATCHED,
@@ -55,6 +57,7 @@ def dispatched(o: RepairOrder, *, actor: User) -> RepairOrderEvent:
         technician=name,
         technician_id=technician.pk if technician else None,
         published=o.published,
+        round_robin=round_robin,
         arrive_due=o.arrive_due.isoformat() if o.arrive_due else None,
     )
 
@@ -77,6 +80,7 @@ def signed(o: RepairOrder, *, actor: User) -> RepairOrderEvent:
         EventKind.SIGNED,
         actor=actor,
         signed_name=o.signed_name or None,
+        drawn=bool(o.signature),
         unsigned_reason=o.unsigned_reason or None,
     )
 
@@ -117,3 +121,59 @@ def root_cause(o: RepairOrder, *, actor: User, earlier: RepairOrder) -> RepairOr
 def overdue(o: RepairOrder, *, clock: str, due: dt.datetime, at: dt.datetime) -> RepairOrderEvent:
     """Written by the sweep when a deadline passes unmet."""
     return _entry(o, EventKind.OVERDUE, actor=None, at=at, clock=clock, due=due.isoformat())
+
+
+def _name(user: User | None) -> str | None:
+    return person(user) if user is not None else None
+
+
+def transferred(
+    o: RepairOrder, *, actor: User, before: User | None, reason: str
+) -> RepairOrderEvent:
+    return _entry(
+        o,
+        EventKind.TRANSFERRED,
+        actor=actor,
+        note=reason,
+        technician=_name(o.technician),
+        technician_id=o.technician_id,
+        before=_name(before),
+    )
+
+
+def handed_back(o: RepairOrder, *, actor: User, reason: str) -> RepairOrderEvent:
+    return _entry(o, EventKind.HANDED_BACK, actor=actor, note=reason)
+
+
+def chased(o: RepairOrder, *, actor: User, note: str) -> RepairOrderEvent:
+    return _entry(o, EventKind.CHASED, actor=actor, note=note, status=o.status)
+
+
+def fees(o: RepairOrder, *, actor: User, lines: list[dict[str, str]]) -> RepairOrderEvent:
+    return _entry(o, EventKind.FEES, actor=actor, total=str(o.fee_total), lines=lines)
+
+
+def fee_confirmed(o: RepairOrder, *, actor: User) -> RepairOrderEvent:
+    return _entry(
+        o,
+        EventKind.FEE_CONFIRMED,
+        actor=actor,
+        total=str(o.fee_total),
+        resident=o.fee_confirmed_name or None,
+    )
+
+
+def paid(o: RepairOrder, *, actor: User) -> RepairOrderEvent:
+    return _entry(o, EventKind.PAID, actor=actor, total=str(o.fee_total), receipt=o.receipt_number)
+
+
+def photo(o: RepairOrder, *, actor: User, stage: str, photo_id: int) -> RepairOrderEvent:
+    return _entry(o, EventKind.PHOTO, actor=actor, stage=stage, photo_id=photo_id)
+
+
+def warranty_sent(o: RepairOrder, *, actor: User) -> RepairOrderEvent:
+    return _entry(o, EventKind.WARRANTY_SENT, actor=actor, contractor=o.warranty_contractor)
+
+
+def not_a_repair(o: RepairOrder, *, actor: User) -> RepairOrderEvent:
+    return _entry(o, EventKind.NOT_A_REPAIR, actor=actor, note=o.work_done)

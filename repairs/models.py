@@ -59,11 +59,13 @@ class Status(models.TextChoices):
 # The allowed moves; services refuse anything else. Taken or arrived → dispatched is
 # "cannot be done now" (暂时无法维修): the promised time becomes the appointment.
 # A closed order is not reopened: rework (返工) is a new order linked by ``rework_of``.
+# Any open order before the work → closed is "not a repair" (the resident is shown the
+# correct use); otherwise only a signed order closes.
 TRANSITIONS: dict[str, set[str]] = {
-    Status.REPORTED: {Status.DISPATCHED},
-    Status.DISPATCHED: {Status.TAKEN},
-    Status.TAKEN: {Status.ARRIVED, Status.DISPATCHED},
-    Status.ARRIVED: {Status.FINISHED, Status.DISPATCHED},
+    Status.REPORTED: {Status.DISPATCHED, Status.CLOSED},
+    Status.DISPATCHED: {Status.TAKEN, Status.CLOSED},
+    Status.TAKEN: {Status.ARRIVED, Status.DISPATCHED, Status.CLOSED},
+    Status.ARRIVED: {Status.FINISHED, Status.DISPATCHED, Status.CLOSED},
     Status.FINISHED: {Status.SIGNED},
     Status.SIGNED: {Status.CLOSED},
     Status.CLOSED: set(),
@@ -156,6 +158,24 @@ class RepairOrder(ClockedCase):
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     work_done = models.TextField(_("work done"), blank=True)
+    parts = models.TextField(_("parts used"), blank=True)
+
+    # Paid work (有偿): the fee lines' total, shown to the resident and confirmed before
+    # the work; the receipt when paid.
+    fee_total = models.DecimalField(_("fee"), max_digits=10, decimal_places=2, default=0)
+    fee_confirmed_at = models.DateTimeField(
+        _("fee confirmed by the resident at"), null=True, blank=True
+    )
+    fee_confirmed_name = models.CharField(_("fee confirmed by"), max_length=50, blank=True)
+    receipt_number = models.CharField(_("receipt number"), max_length=30, blank=True)
+    # Under warranty (保修): sent to the warranty contractor as a 《维保工单》.
+    warranty_contractor = models.CharField(_("warranty contractor"), max_length=100, blank=True)
+    warranty_sent_at = models.DateTimeField(_("sent to the contractor at"), null=True, blank=True)
+
+    # The resident's signature drawn on the phone, as a PNG.
+    signature = models.BinaryField(_("resident's signature (drawn)"), null=True, editable=False)
+    # The last time the resident chased it (催单).
+    chased_at = models.DateTimeField(_("last chased at"), null=True, blank=True)
     signed_name = models.CharField(_("resident's signature (typed)"), max_length=50, blank=True)
     unsigned_reason = models.CharField(_("why not signed"), max_length=200, blank=True)
 
@@ -169,6 +189,9 @@ class RepairOrder(ClockedCase):
     resident_phoned_at = models.DateTimeField(
         _("resident phoned with the promised time at"), null=True, blank=True
     )
+    # Set when "cannot be done now" replaces an arrival that was late (or never came in
+    # time): the new appointment does not wipe it from the on-time arrival rate.
+    arrival_missed = models.BooleanField(_("arrival missed before"), default=False)
 
     rework_of = models.ForeignKey(
         "self",
@@ -214,6 +237,12 @@ class RepairOrder(ClockedCase):
                 condition=~Q(status="closed"),
             ),
             models.Index(fields=["unit", "fault", "-reported_at"], name="repair_unit_fault_idx"),
+            # The board's "closed today".
+            models.Index(
+                fields=["estate", "closed_at"],
+                name="repair_estate_closed_idx",
+                condition=Q(status="closed"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,6 +251,11 @@ class RepairOrder(ClockedCase):
     @property
     def is_open(self) -> bool:
         return self.status != Status.CLOSED
+
+    @property
+    def signed_on_screen(self) -> bool:
+        """Signed by drawing (neither a typed name nor a reason): its image is kept."""
+        return self.signed_at is not None and not self.signed_name and not self.unsigned_reason
 
 
 class EventKind(models.TextChoices):
@@ -238,6 +272,15 @@ class EventKind(models.TextChoices):
     REWORK = "rework", _("Rework ordered (返工)")
     ROOT_CAUSE = "root_cause", _("Same fault again: find the root cause (查清原因)")
     OVERDUE = "overdue", _("Overdue (超时)")
+    TRANSFERRED = "transferred", _("Transferred (转单)")
+    HANDED_BACK = "handed_back", _("Handed back (退单)")
+    CHASED = "chased", _("Resident chased it (催单)")
+    FEES = "fees", _("Fee lines (收费明细)")
+    FEE_CONFIRMED = "fee_confirmed", _("Fee confirmed by the resident (住户确认收费)")
+    PHOTO = "photo", _("Photo (照片)")
+    WARRANTY_SENT = "warranty_sent", _("Sent to the warranty contractor (维保工单)")
+    NOT_A_REPAIR = "not_a_repair", _("Not a repair: correct use shown (非维修)")
+    PAID = "paid", _("Fee paid (已收费)")
 
 
 class RepairOrderEvent(LogEntry):
@@ -256,3 +299,103 @@ class RepairOrderEvent(LogEntry):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class FeeLine(models.Model):
+    """One line of paid work (有偿维修): labour or a material, unit price × quantity."""
+
+    class Kind(models.TextChoices):
+        LABOUR = "labour", _("Labour (人工)")
+        MATERIAL = "material", _("Material (材料)")
+
+    order = models.ForeignKey(
+        RepairOrder,
+        verbose_name=_("repair order"),
+        on_delete=models.CASCADE,
+        related_name="fee_lines",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.MATERIAL)
+    item = models.CharField(_("item"), max_length=100)
+    unit_price = models.DecimalField(_("unit price"), max_digits=9, decimal_places=2)
+    quantity = models.DecimalField(_("quantity"), max_digits=7, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("fee line")
+        verbose_name_plural = _("fee lines")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0) & Q(quantity__gt=0), name="repair_fee_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.unit_price} × {self.quantity}"
+
+
+class Photo(models.Model):
+    """A photo before or after the work, re-encoded as a JPEG of at most 1600 px: kept
+    in the database with its order, served only to whom may see the order."""
+
+    class Stage(models.TextChoices):
+        BEFORE = "before", _("Before (维修前)")
+        AFTER = "after", _("After (维修后)")
+
+    order = models.ForeignKey(
+        RepairOrder,
+        verbose_name=_("repair order"),
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
+    stage = models.CharField(_("when"), max_length=6, choices=Stage)
+    image = models.BinaryField(_("image"), editable=False)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["order", "at"], name="repair_photo_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.stage}"
+
+
+class Shift(models.Model):
+    """Who is on duty when (排班): the technicians that dispatch by round-robin and the
+    open orders reach, and the duty officer who takes calls out of hours (004 §3.4)."""
+
+    estate = models.ForeignKey(
+        Estate, verbose_name=_("estate"), on_delete=models.CASCADE, related_name="shifts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on duty"),
+        on_delete=models.CASCADE,
+        related_name="shifts",
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shift roster (排班表)")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="repair_shift_ends_after"
+            )
+        ]
+        indexes = [models.Index(fields=["estate", "ends_at"], name="repair_shift_estate_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_at:%m-%d %H:%M}–{self.ends_at:%H:%M}"

@@ -75,3 +75,17 @@ ROOT_CAUSE_WINDOW = dt.timedelta(days=30)
 def arrive_rule(urgency: str) -> str | None:
     """The rule of the arrival clock; an appointment is due at its time (no rule)."""
     return ARRIVE_CLOCK.get(urgency)
+
+
+# Paid work: what a fee line and an order may hold.
+MAX_FEE_LINES = 20
+MAX_UNIT_PRICE = 99_999
+MAX_QUANTITY = 9_999
+# What a line and an order may come to (the columns hold up to 99,999,999.99).
+MAX_AMOUNT = 999_999
+MAX_TOTAL = 9_999_999
+# Photos: what is accepted, and the size they are kept at (a slow phone sees them too).
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_SIDE = 1600
+PHOTOS_PER_ORDER = 12
+SIGNATURE_MAX_BYTES = 300 * 1024

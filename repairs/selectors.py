@@ -14,7 +14,8 @@ from .models import RepairOrder, Status
 def orders_for(user) -> QuerySet[RepairOrder]:
     """A technician: his orders and those of his estate open to take; the desk, heads and
     managers of an estate: the estate's; the general manager: all."""
-    qs = RepairOrder.objects.all()
+    # The drawn signature is read only where it is shown (its own URL).
+    qs = RepairOrder.objects.defer("signature")
     if user.is_superuser or has_capability(user, VIEW_ALL_ESTATES):
         return qs
     profile = profile_of(user)

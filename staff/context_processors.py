@@ -14,7 +14,13 @@ NAV_ITEMS = [
         "complaints:list",
         _("Complaints"),
     ),
+    (
+        (USE_INTAKE_DESK, USE_DEPARTMENT_QUEUE, USE_REPAIR_ORDERS),
+        "repairs:new",
+        _("Report a repair"),
+    ),
     (USE_REPAIR_ORDERS, "repairs:mine", _("Repair orders")),
+    ((USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW), "repairs:board", _("Repair board")),
     (VIEW_ESTATE_OVERVIEW, "reports:overview", _("Estate overview")),
 ]
 

@@ -71,3 +71,6 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
 DEPARTMENT_ROLES = {Role.DEPARTMENT_HEAD, Role.TECHNICIAN}
 # Roles that may have no estate: they oversee the whole company.
 COMPANY_ROLES = {Role.GENERAL_MANAGER}
+
+# The service desk of an estate: the roles that use the intake desk.
+DESK_ROLES = frozenset(r for r, caps in ROLE_CAPABILITIES.items() if USE_INTAKE_DESK in caps)

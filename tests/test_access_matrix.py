@@ -23,6 +23,8 @@ COMPLAINT_READERS = {
     "manager",
 }
 POST_ONLY = "post only"
+# Repair orders: the desk, the engineering head and technicians, the estate's managers.
+REPAIR_READERS = COMPLAINT_READERS | {"technician"}
 
 # url name -> roles that get the page on GET (others logged in: 403).
 EXPECTED: dict[str, set[str] | str] = {
@@ -36,6 +38,21 @@ EXPECTED: dict[str, set[str] | str] = {
     "complaints:intake_history": {"clerk", "duty_officer", "supervisor", "manager"},
     "complaints:queue": {"dept_head", "manager"},
     "repairs:mine": {"dept_head", "technician", "manager"},
+    # Any staff member of an estate reports a repair; the desk (and the engineering
+    # head) dispatch it. The general manager has no estate to report at.
+    "repairs:new": EVERYONE - {"no_role", "gm"},
+    "repairs:history": REPAIR_READERS,
+    "repairs:detail": REPAIR_READERS,
+    "repairs:print": REPAIR_READERS,
+    "repairs:print_warranty": REPAIR_READERS,
+    "repairs:signature": REPAIR_READERS,
+    "repairs:photo": REPAIR_READERS,
+    "repairs:act": POST_ONLY,
+    # The board: the desk, the estate's managers and the engineering head (not the
+    # technicians); the roster is read there too, and changed by the head and supervisors.
+    "repairs:board": COMPLAINT_READERS,
+    "repairs:board_live": COMPLAINT_READERS,
+    "repairs:roster": COMPLAINT_READERS,
     "reports:overview": {"supervisor", "director", "gm", "manager"},
     # Complaint pages: every role that works complaints; rows are scoped further
     # (tests/test_complaint_access.py checks estates and departments).
@@ -78,11 +95,51 @@ def url_for(request):
             return reverse(name, args=[request.getfixturevalue("routed_complaint").pk])
         if name == "complaints:act":
             return reverse(name, args=[request.getfixturevalue("routed_complaint").pk, "note"])
+        if name in REPAIR_ORDER_URLS:
+            return reverse(name, args=[request.getfixturevalue("signed_order").pk])
+        if name == "repairs:photo":
+            order = request.getfixturevalue("signed_order")
+            return reverse(name, args=[order.pk, order.photos.get().pk])
+        if name == "repairs:act":
+            return reverse(name, args=[request.getfixturevalue("signed_order").pk, "chase"])
         if name in ("complaints:decide_extension", "inbox_read"):
             return reverse(name, args=[1])
         return reverse(name)
 
     return _url
+
+
+REPAIR_ORDER_URLS = {
+    "repairs:detail",
+    "repairs:print",
+    "repairs:print_warranty",
+    "repairs:signature",
+}
+
+
+@pytest.fixture
+def signed_order(clerk, technician):
+    """A repair order with a photo and a signature drawn on the screen."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from repairs import services
+    from tests.factories.repairs import advance, make_order
+
+    o = advance(make_order(clerk=clerk), to="arrived", clerk=clerk, technician=technician)
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), "gray").save(photo, "JPEG")
+    services.repair_add_photo(
+        actor=technician, order_id=o.pk, stage="before", data=photo.getvalue()
+    )
+    services.repair_finish(actor=technician, order_id=o.pk, work_done="更换阀芯")
+    drawing = Image.new("RGB", (300, 120), "white")
+    ImageDraw.Draw(drawing).line([(10, 100), (290, 20)], fill="black", width=4)
+    png = io.BytesIO()
+    drawing.save(png, "PNG")
+    services.repair_sign(actor=technician, order_id=o.pk, signature=png.getvalue())
+    return o
 
 
 @pytest.fixture

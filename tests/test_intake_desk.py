@@ -5,8 +5,10 @@ one-field dates, the keyboard order and the free-text caps."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -553,3 +555,105 @@ def test_a_too_long_description_is_refused_by_the_service_not_the_form(client, c
     assert "description" in response.context["form"].errors
     assert timezone.now()  # nothing saved
     assert not Complaint.objects.exists()
+
+
+# --- 8. a repair, not a complaint -----------------------------------------------------------
+
+
+def _repair_switch(body: str) -> str:
+    match = re.search(r'<a\b[^>]*data-testid="repair-switch"[^>]*>', body)
+    assert match, "no repair switch"
+    return html.unescape(match.group(0))
+
+
+def test_the_first_question_is_whether_it_is_a_repair_alt_r(client, clerk):
+    client.force_login(clerk)
+    body = client.get(reverse(INTAKE)).content.decode()
+    link = _repair_switch(body)
+    assert 'accesskey="r"' in link
+    assert f'href="{reverse("repairs:new")}"' in link
+    # It comes before the form, so the clerk meets it first.
+    assert body.index('data-testid="repair-switch"') < body.index('id="intake-form"')
+
+
+def test_the_repair_switch_carries_the_unit_chosen_without_javascript(client, clerk, unit):
+    client.force_login(clerk)
+    body = client.get(reverse(INTAKE), {"unit": unit.pk}).content.decode()
+    href = re.search(r'href="([^"]+)"', _repair_switch(body)).group(1)
+    query = parse_qs(urlsplit(href).query)
+    assert query["unit"] == [str(unit.pk)]
+    # The unit's only resident, as the intake form prefills them.
+    assert query["name"] == ["赵六"] and query["phone"] == ["13700001502"]
+
+
+def test_the_repair_switch_carries_what_was_typed_after_a_refused_save(
+    client, clerk, unit, intake_data
+):
+    client.force_login(clerk)
+    data = {**intake_data, "unit_id": unit.pk, "category": "", "description": "水管爆了"}
+    response = client.post(reverse(INTAKE), data)
+    assert response.status_code == 400
+    href = re.search(r'href="([^"]+)"', _repair_switch(response.content.decode())).group(1)
+    query = parse_qs(urlsplit(href).query)
+    assert query["unit"] == [str(unit.pk)]
+    assert (query["name"], query["phone"]) == (["王五"], ["13812345678"])
+    assert query["description"] == ["水管爆了"]
+    # The repair form takes them as they come.
+    form = client.get(href).context["form"]
+    assert (form.initial["unit_id"], form.initial["resident_name"]) == (unit.pk, "王五")
+
+
+def test_the_history_panel_lists_the_units_repair_orders(client, clerk, unit, ch):
+    from tests.factories.repairs import make_order
+
+    with time_machine.travel(timezone.now() - dt.timedelta(days=200)):
+        old_closed = make_order(clerk=clerk, unit=unit, description="很久以前")
+        services_closed_not_a_repair(old_closed, clerk)
+    recent = make_order(clerk=clerk, unit=unit, fault="power", description="跳闸")
+    elsewhere = make_order(clerk=clerk, unit=UnitFactory(estate=ch))
+    client.force_login(clerk)
+    body = client.get(reverse("complaints:intake_history"), {"unit": unit.pk}).content.decode()
+    repairs = body.split('data-testid="unit-repairs"', 1)[1]
+    assert recent.number in repairs
+    assert reverse("repairs:detail", args=[recent.pk]) in repairs
+    assert old_closed.number not in repairs and elsewhere.number not in repairs
+    # The intake page itself shows the same panel.
+    page = client.get(reverse(INTAKE), {"unit": unit.pk}).content.decode()
+    assert recent.number in page.split('id="unit-history-slot"', 1)[1]
+
+
+def services_closed_not_a_repair(order, clerk):
+    from repairs import services as repair_services
+
+    repair_services.repair_not_a_repair(actor=clerk, order_id=order.pk, note="教住户复位开关")
+
+
+def test_an_old_order_still_open_stays_in_the_panel(client, clerk, unit):
+    from tests.factories.repairs import make_order
+
+    with time_machine.travel(timezone.now() - dt.timedelta(days=200)):
+        old_open = make_order(clerk=clerk, unit=unit)
+    client.force_login(clerk)
+    body = client.get(reverse("complaints:intake_history"), {"unit": unit.pk}).content.decode()
+    assert old_open.number in body
+
+
+def test_the_history_panel_costs_the_same_queries_however_many_repairs(client, clerk, unit):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories.repairs import make_order
+
+    make_complaint(clerk=clerk, unit=unit)
+    make_order(clerk=clerk, unit=unit)
+    client.force_login(clerk)
+    url = reverse("complaints:intake_history")
+    client.get(url, {"unit": unit.pk})
+    with CaptureQueriesContext(connection) as one:
+        client.get(url, {"unit": unit.pk})
+    for _ in range(5):
+        make_order(clerk=clerk, unit=unit)
+    with CaptureQueriesContext(connection) as six:
+        body = client.get(url, {"unit": unit.pk}).content.decode()
+    assert body.count("data-repair=") == 6
+    assert len(six) == len(one)

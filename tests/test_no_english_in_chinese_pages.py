@@ -107,7 +107,14 @@ DESK_PAGES = [
     "complaints:print",
     "reports:overview",
     "repairs:mine",
+    "repairs:board",
+    "repairs:roster",
+    "repairs:new",
+    "repairs:detail",
+    "repairs:print",
+    "repairs:print_warranty",
 ]
+ORDER_PAGES = {"repairs:detail", "repairs:print", "repairs:print_warranty"}
 ROLES = [r for r in ROLE_FIXTURES if r != "no_role"]  # everyone with a page to read
 
 
@@ -138,10 +145,43 @@ def admin_rows(ch, complaint):
     AccessFailureLog.objects.create(**fields, locked_out=False)
 
 
-def _desk_urls(complaint) -> dict[str, str]:
+@pytest.fixture
+def order(clerk, technician, dept_head, complaint):
+    """A repair order with something in each part of its page: from the complaint,
+    paid with fee lines agreed, sent to the warranty contractor, chased, on site."""
+    from repairs import services as repairs
+
+    o = repairs.repair_report(
+        actor=clerk,
+        estate=complaint.estate,
+        description="厨房水龙头漏水",
+        urgency="urgent",
+        fault="water",
+        location="3号楼电梯厅",
+        complaint=complaint,
+    )
+    repairs.repair_dispatch(actor=clerk, order_id=o.pk, technician=technician)
+    repairs.repair_chase(actor=clerk, order_id=o.pk, note="住户来电催")
+    repairs.repair_take(actor=technician, order_id=o.pk)
+    repairs.repair_arrive(actor=technician, order_id=o.pk)
+    repairs.repair_set_fees(
+        actor=technician,
+        order_id=o.pk,
+        lines=[repairs.Line(kind="material", item="阀芯", unit_price="12.5", quantity="2")],
+    )
+    repairs.repair_confirm_fee(actor=technician, order_id=o.pk, resident_name="张三")
+    repairs.repair_send_warranty(actor=dept_head, order_id=o.pk, contractor="某某维保公司")
+    return o
+
+
+def _desk_urls(complaint, order=None) -> dict[str, str]:
     urls = {}
     for name in DESK_PAGES:
         args = [complaint.pk] if name in ("complaints:detail", "complaints:print") else []
+        if name in ORDER_PAGES:
+            if order is None:
+                continue
+            args = [order.pk]
         try:
             urls[name] = reverse(name, args=args)
         except NoReverseMatch:  # a page not built yet
@@ -174,10 +214,10 @@ def _typed() -> list[str]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_english_on_chinese_pages(client, user_of, role, complaint, admin_rows):
+def test_no_english_on_chinese_pages(client, user_of, role, complaint, order, admin_rows):
     client.force_login(user_of(role))
     client.cookies.load({"django_language": "zh-hans"})
-    urls = _desk_urls(complaint)
+    urls = _desk_urls(complaint, order)
     if role == "manager":
         urls |= _admin_urls()
     typed = _typed()

@@ -32,16 +32,29 @@ def tech_jr(jr):
     return make_technician("tech_jr", jr)
 
 
-def test_only_the_desk_of_the_estate_records_a_repair(
+def test_the_staff_of_the_estate_report_repairs_and_the_desk_hears_of_others(
     clerk, duty_officer, supervisor, technician, dept_head, other_clerk, ch
 ):
+    from staff.models import Notification
+
     for desk in (clerk, duty_officer, supervisor):
         assert services.repair_can_report(desk, ch.pk)
-        make_order(clerk=desk, estate=ch)
-    for outsider in (technician, dept_head, other_clerk):
-        assert not services.repair_can_report(outsider, ch.pk)
-        with pytest.raises(services.NotAllowed):
-            make_order(clerk=outsider, estate=ch, unit=UnitFactory(estate=ch))
+        o = make_order(clerk=desk, estate=ch)
+        assert not Notification.objects.filter(link__contains=f"/{o.pk}/").exists()
+    # A technician or a head on a patrol reports one too: it goes to the desk.
+    for staff in (technician, dept_head):
+        assert services.repair_can_report(staff, ch.pk)
+        o = make_order(clerk=staff, estate=ch)
+        told = set(
+            Notification.objects.filter(link__contains=f"/{o.pk}/").values_list(
+                "recipient__username", flat=True
+            )
+        )
+        assert {"clerk", "supervisor"} <= told and "tech" not in told
+    # Another estate's clerk may not.
+    assert not services.repair_can_report(other_clerk, ch.pk)
+    with pytest.raises(services.NotAllowed):
+        make_order(clerk=other_clerk, estate=ch, unit=UnitFactory(estate=ch))
 
 
 def test_dispatch_by_the_desk_or_the_engineering_head_to_a_technician_of_the_estate(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from staff.models import Department
 
+from .. import limits
 from ..models import Grade
 from .widgets import DateTimeLocalInput
 
@@ -61,6 +62,18 @@ class OptionalNoteForm(forms.Form):
 class HandleForm(forms.Form):
     note = forms.CharField(
         label=_("What was done and the result"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CloseForm(forms.Form):
+    """Closing. The reason is asked only of whom may close over repair orders still
+    open (the supervisor, the office director, the general manager); a plain close
+    posts nothing."""
+
+    override_reason = forms.CharField(
+        label=_("Why close it while its repair orders are open"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": limits.NOTE}),
     )
 
 

@@ -26,12 +26,14 @@ from .base import (
 )
 from .permissions import (
     CLOSE,
+    CLOSE_OVER_REPAIRS,
     EXTEND,
     HANDLE,
     INFORM,
     REOPEN,
     SIGN,
     complaint_can_decide_extension,
+    open_repair_numbers,
 )
 
 
@@ -174,14 +176,25 @@ def complaint_inform(*, actor: User, complaint_id: int, method: str, note: str =
 
 
 @transaction.atomic
-def complaint_close(*, actor: User, complaint_id: int) -> Complaint:
+def complaint_close(*, actor: User, complaint_id: int, override_reason: str = "") -> Complaint:
+    """The desk closes a complaint the resident was told the result of. While a repair
+    order opened from it is still open it stays open, unless the supervisor, the office
+    director or the general manager closes it over them, giving the reason (logged)."""
+    override_reason = checked_note(override_reason)
     c = _lock(complaint_id)
-    CLOSE.check(actor, c)
+    open_repairs = open_repair_numbers(c) if c.status == Status.INFORMED else []
+    if open_repairs and override_reason:
+        CLOSE_OVER_REPAIRS.check(actor, c)
+    else:
+        CLOSE.check(actor, c)  # refuses while repair orders are open
+        override_reason = ""
     _move(c, Status.CLOSED)
     c.closed_at = timezone.now()
     c.closure = Closure.HANDLED
     _save(c, ["status", "closed_at", "closure"], book_of(c))
-    events.record(events.closed(c, actor=actor))
+    events.record(
+        events.closed(c, actor=actor, override=override_reason, open_repairs=open_repairs)
+    )
     return c
 
 

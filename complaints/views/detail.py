@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from staff.access import AuthenticatedHttpRequest, has_capability, profile_of
+from staff.access import AuthenticatedHttpRequest, has_capability, is_desk, profile_of
 from staff.roles import USE_DEPARTMENT_QUEUE, Role
 
 from .. import policy, selectors, services
@@ -32,7 +32,12 @@ from ..forms import (
     RegradeForm,
     RouteForm,
 )
-from ..models import Complaint, EventKind, Extension
+from ..forms.actions import CloseForm
+from ..models import Complaint, EventKind, Extension, Status
+from ..services.permissions import (
+    complaint_can_close_over_repairs,
+    open_repairs_refusal,
+)
 from .common import read_required, warn_if_nobody_is_told
 
 
@@ -110,9 +115,11 @@ ACTIONS: dict[str, Action] = {
     ),
     "close": Action(
         gettext_lazy("Close"),
-        None,
-        lambda u, c, d: services.complaint_close(actor=u, complaint_id=c.pk),
-        services.complaint_can_close,
+        CloseForm,
+        lambda u, c, d: services.complaint_close(
+            actor=u, complaint_id=c.pk, override_reason=d.get("override_reason", "")
+        ),
+        lambda u, c: services.complaint_can_close(u, c) or complaint_can_close_over_repairs(u, c),
     ),
     "reopen": Action(
         gettext_lazy("Reopen"),
@@ -185,8 +192,39 @@ def _offer(name: str, action: Action, c: Complaint, form) -> dict[str, Any]:
     return offer
 
 
+def _close_offer(offer: dict[str, Any], open_repairs: list[str]) -> dict[str, Any]:
+    """Closing over open repair orders asks the reason; a plain close is one button."""
+    if not open_repairs:
+        return {**offer, "form": None}
+    return {
+        **offer,
+        "title": _("Close while repair orders are open"),
+        "hint": _("Open: %(numbers)s. The reason goes into the handling log.")
+        % {"numbers": "、".join(open_repairs)},
+        "css": "btn-outline-danger",
+    }
+
+
+def _repairs_context(request, c: Complaint) -> dict[str, Any]:
+    """The complaint's repair orders (维修单), and why it cannot close while they are
+    open. ``repair_orders`` is read through the reverse relation: complaints does not
+    import repairs."""
+    orders = list(c.repair_orders.select_related("technician").order_by("reported_at", "pk"))
+    open_repairs = [o.number for o in orders if o.closed_at is None]
+    blocked = ""
+    if open_repairs and c.status == Status.INFORMED:
+        blocked = str(open_repairs_refusal(open_repairs))
+    return {
+        "repair_orders": orders,
+        "open_repairs": open_repairs,
+        "close_blocked": blocked,
+        "can_create_repair": c.is_open and is_desk(request.user, c.estate_id),
+    }
+
+
 def _detail_context(request, c: Complaint, bound: dict | None = None) -> dict:
     bound = bound or {}
+    repairs = _repairs_context(request, c)
     actions = []
     for name, action in ACTIONS.items():
         if not action.allowed(request.user, c):
@@ -194,7 +232,13 @@ def _detail_context(request, c: Complaint, bound: dict | None = None) -> dict:
         form = bound.get(name)
         if form is None and action.form is not None:
             form = _action_form(action, c)
-        actions.append(_offer(name, action, c, form))
+        offer = _offer(name, action, c, form)
+        if name == "close":
+            over = (
+                repairs["open_repairs"] if complaint_can_close_over_repairs(request.user, c) else []
+            )
+            offer = _close_offer(offer, over)
+        actions.append(offer)
     extensions = list(
         c.extensions.select_related("requested_by", "decided_by").order_by("requested_at")
     )
@@ -211,6 +255,7 @@ def _detail_context(request, c: Complaint, bound: dict | None = None) -> dict:
         ],
         "decision_form": bound.get("decision") or ExtensionDecisionForm(),
         "now": timezone.now(),
+        **repairs,
     }
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -128,6 +129,8 @@ def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
         "term": term,
         "lookup": selectors.unit_lookup(estate_id=estate.pk, term=term) if term else None,
         "history": selectors.unit_history(estate_id=estate.pk, unit=unit, phone=phone),
+        "unit_repairs": selectors.unit_repairs(unit=unit),
+        "repair_url": _repair_url(request, unit, form),
         "repeat_of": repeat_of,
         "estate_query": _estate_query(request),
         "estate_param": _estate_param(request),
@@ -175,10 +178,33 @@ def intake_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "unit": unit,
         "history": history,
+        "unit_repairs": selectors.unit_repairs(unit=unit),
         "resident": _prefill(request, unit) if unit is not None else {},
         "fragment": True,
     }
     return render(request, "complaints/intake/_history.html", context)
+
+
+# What the "this is a repair" switch carries to the repair form (repairs:new).
+REPAIR_CARRIED = {"resident_name": "name", "resident_phone": "phone", "description": "description"}
+CARRIED_DESCRIPTION = 500
+
+
+def _repair_url(request: HttpRequest, unit: Unit | None, form: IntakeForm) -> str:
+    """The repair form with the unit chosen and what was typed so far; the page's
+    script keeps it up to date as the clerk types."""
+    params: dict[str, Any] = {}
+    if unit is not None:
+        params["unit"] = unit.pk
+    for field, param in REPAIR_CARRIED.items():
+        value = form[field].value() if form.is_bound else form.initial.get(field)
+        value = str(value or "").strip()
+        if value:
+            params[param] = value[:CARRIED_DESCRIPTION]
+    if _estate_param(request):
+        params["estate"] = _estate_param(request)
+    url = reverse("repairs:new")
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def _prefill(request: HttpRequest, unit: Unit | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ log in the same transaction. A refused action raises ``RepairError`` and writes 
 """
 
 from .base import Conflict, IllegalTransition, NotAllowed, RepairError, book_of
+from .dispatching import next_in_turn, on_shift, repair_chase, repair_hand_back, repair_transfer
 from .lifecycle import (
     repair_arrive,
     repair_cannot_now,
@@ -22,18 +23,53 @@ from .lifecycle import (
 from .permissions import (
     repair_can_arrive,
     repair_can_cannot_now,
+    repair_can_chase,
     repair_can_close,
+    repair_can_confirm_fee,
     repair_can_dispatch,
     repair_can_feedback,
+    repair_can_fees,
     repair_can_finish,
+    repair_can_hand_back,
+    repair_can_not_a_repair,
     repair_can_phone_resident,
+    repair_can_photo,
     repair_can_report,
     repair_can_rework,
     repair_can_sign,
     repair_can_take,
+    repair_can_transfer,
+    repair_can_warranty,
+)
+from .work import (
+    Line,
+    repair_add_photo,
+    repair_confirm_fee,
+    repair_not_a_repair,
+    repair_send_warranty,
+    repair_set_fees,
 )
 
 __all__ = [
+    "Line",
+    "next_in_turn",
+    "on_shift",
+    "repair_chase",
+    "repair_hand_back",
+    "repair_transfer",
+    "repair_add_photo",
+    "repair_confirm_fee",
+    "repair_not_a_repair",
+    "repair_send_warranty",
+    "repair_set_fees",
+    "repair_can_transfer",
+    "repair_can_hand_back",
+    "repair_can_chase",
+    "repair_can_fees",
+    "repair_can_confirm_fee",
+    "repair_can_photo",
+    "repair_can_warranty",
+    "repair_can_not_a_repair",
     "Conflict",
     "IllegalTransition",
     "NotAllowed",

@@ -11,13 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
-from staff.models import Department, Estate, Notification, StaffProfile, Unit
+from staff.access import is_desk
+from staff.models import Department, Estate, Notification, Unit
 from staff.notify import notify
-from staff.roles import Role
-from staff.selectors import department_heads
+from staff.roles import DESK_ROLES
+from staff.selectors import department_heads, users_with_roles
+from staff.templatetags.staff_tags import person
 
 from .. import events
 from ..clocks import TABLE, arrive_due_for, dispatch_due_for, feedback_due_for, promise_due_for
+from ..images import checked_signature
 from ..models import Fault, RepairKind, RepairOrder, Source, Status, Urgency
 from .base import (
     Conflict,
@@ -31,6 +34,7 @@ from .base import (
     checked_text,
     same_fault_before,
 )
+from .dispatching import dispatched_notice, next_in_turn
 from .permissions import (
     ARRIVE,
     CANNOT_NOW,
@@ -71,7 +75,7 @@ def repair_report(
     """The desk records a repair (004 §4.2.2) and has two minutes to pass it to
     engineering (004 §4.2.7.1)."""
     if not repair_can_report(actor, estate.pk):
-        raise NotAllowed(_("Only the service desk of this estate may record a repair."))
+        raise NotAllowed(_("Only the staff of this estate may report a repair here."))
     return _report(
         actor=actor,
         estate=estate,
@@ -151,10 +155,27 @@ def _report(
     TABLE.refresh(o, book)  # nothing has fired yet: its clocks from the start
     o.save()
     events.record(events.reported(o, actor=actor))
+    if not is_desk(actor, estate.pk):
+        _desk_notice(o, actor)
     if earlier is not None:
         events.record(events.root_cause(o, actor=actor, earlier=earlier))
         _root_cause_notice(o, earlier)
     return o
+
+
+def _desk_notice(o: RepairOrder, actor: User) -> None:
+    """A repair reported by staff outside the desk goes to the desk to dispatch."""
+    desk = users_with_roles(roles=DESK_ROLES, estate_ids=[o.estate_id])
+    notify(
+        key=f"repair:{o.pk}:reported",
+        subject=_("[%(estate)s] Repair %(n)s reported by %(who)s: dispatch it")
+        % {"estate": o.estate.name, "n": o.number, "who": person(actor)},
+        body=o.description[:500],
+        link=reverse("repairs:detail", args=[o.pk]),
+        recipients=[u for r in DESK_ROLES for u in desk.with_roles(o.estate_id, r)],
+        kind=Notification.Kind.ROUTED,
+        thread=f"repair:{o.pk}",
+    )
 
 
 def _root_cause_notice(o: RepairOrder, earlier: RepairOrder) -> None:
@@ -164,7 +185,7 @@ def _root_cause_notice(o: RepairOrder, earlier: RepairOrder) -> None:
         subject=_("[%(estate)s] %(n)s: the same fault again at this unit, find the cause (%(e)s)")
         % {"estate": o.estate.name, "n": o.number, "e": earlier.number},
         body=o.description[:500],
-        link=reverse("repairs:mine"),
+        link=reverse("repairs:detail", args=[o.pk]),
         recipients=department_heads(o.department_id),
         kind=Notification.Kind.OTHER,
         thread=f"repair:{o.pk}",
@@ -172,12 +193,24 @@ def _root_cause_notice(o: RepairOrder, earlier: RepairOrder) -> None:
 
 
 @transaction.atomic
-def repair_dispatch(*, actor: User, order_id: int, technician: User | None = None) -> RepairOrder:
-    """Assign to a technician of the estate's engineering department, or publish it for
-    them to take (``technician`` None). The arrival clock starts now: urgent and special
-    emergency by the rule, an appointment at its time."""
+def repair_dispatch(
+    *, actor: User, order_id: int, technician: User | None = None, round_robin: bool = False
+) -> RepairOrder:
+    """Assign to a technician of the estate's engineering department; or to the next
+    technician on shift in turn (``round_robin``); or publish it for those on shift to
+    take (neither). The arrival clock starts now: urgent and special emergency by the
+    rule, an appointment at its time."""
     o = _lock(order_id)
     DISPATCH.check(actor, o)
+    now = timezone.now()
+    if round_robin:
+        if o.department_id is None:
+            raise RepairError(_("This estate has no engineering department to send it to."))
+        technician = next_in_turn(o.department_id, now)
+        if technician is None:
+            raise RepairError(
+                _("Nobody of engineering is on shift now: choose a technician or publish it.")
+            )
     if technician is not None and not is_technician_of(technician, o.estate_id):
         raise RepairError(_("Choose a technician of this estate's engineering department."))
     if technician is not None:
@@ -186,7 +219,6 @@ def repair_dispatch(*, actor: User, order_id: int, technician: User | None = Non
         raise RepairError(_("This estate has no engineering department to send it to."))
     book = book_of(o)
     _move(o, Status.DISPATCHED)
-    now = timezone.now()
     o.dispatched_at = now
     o.technician = technician
     o.published = technician is None
@@ -194,34 +226,9 @@ def repair_dispatch(*, actor: User, order_id: int, technician: User | None = Non
     _save(
         o, ["status", "dispatched_at", "technician", "published", "department", "arrive_due"], book
     )
-    events.record(events.dispatched(o, actor=actor))
-    _dispatched_notice(o)
+    events.record(events.dispatched(o, actor=actor, round_robin=round_robin))
+    dispatched_notice(o)
     return o
-
-
-def _dispatched_notice(o: RepairOrder) -> None:
-    """The technician it is assigned to, or every technician of the department when it
-    is open to take."""
-    if o.technician is not None:
-        recipients = [o.technician]
-    else:
-        assert o.department_id is not None  # repair_dispatch refused it without one
-        recipients = [
-            p.user
-            for p in StaffProfile.objects.filter(
-                department_id=o.department_id, role=Role.TECHNICIAN, user__is_active=True
-            ).select_related("user")
-        ]
-    notify(
-        key=f"repair:{o.pk}:dispatched:{o.dispatched_at.isoformat() if o.dispatched_at else ''}",
-        subject=_("[%(estate)s] Repair %(n)s: %(what)s")
-        % {"estate": o.estate.name, "n": o.number, "what": o.get_urgency_display()},
-        body=o.description[:500],
-        link=reverse("repairs:mine"),
-        recipients=recipients,
-        kind=Notification.Kind.ROUTED,
-        thread=f"repair:{o.pk}",
-    )
 
 
 @transaction.atomic
@@ -260,23 +267,32 @@ def repair_arrive(*, actor: User, order_id: int) -> RepairOrder:
 
 @transaction.atomic
 def repair_finish(
-    *, actor: User, order_id: int, work_done: str, kind: str | None = None
+    *, actor: User, order_id: int, work_done: str, kind: str | None = None, parts: str = ""
 ) -> RepairOrder:
-    """The work is done; the desk must hear of it within 20 minutes (004 §4.2.7.3)."""
+    """The work is done; the desk must hear of it within 20 minutes (004 §4.2.7.3).
+    Paid work is done only on a fee the resident confirmed before it started."""
     work_done = checked_text(work_done)
+    parts = checked_text(parts, 500)
     if not work_done:
         raise RepairError(_("Write what was done."))
-    if kind is not None and kind not in RepairKind.values:
+    if kind is not None and kind not in (RepairKind.FREE, RepairKind.PAID, RepairKind.WARRANTY):
         raise RepairError(_("Choose the kind of repair."))
     o = _lock(order_id)
     FINISH.check(actor, o)
+    if o.kind == RepairKind.PAID and kind not in (None, RepairKind.PAID):
+        raise RepairError(_("Paid work: clear the fee lines to make it free or warranty work."))
+    if (kind or o.kind) == RepairKind.PAID and o.fee_confirmed_at is None:
+        raise RepairError(
+            _("Paid work: write the fee lines and have the resident confirm the fee first.")
+        )
     book = book_of(o)
     _move(o, Status.FINISHED)
     now = timezone.now()
     o.finished_at = now
     o.work_done = work_done
+    o.parts = parts
     o.feedback_due = feedback_due_for(book, now)
-    fields = ["status", "finished_at", "work_done", "feedback_due"]
+    fields = ["status", "finished_at", "work_done", "parts", "feedback_due"]
     if kind is not None:
         o.kind = kind
         fields.append("kind")
@@ -287,21 +303,28 @@ def repair_finish(
 
 @transaction.atomic
 def repair_sign(
-    *, actor: User, order_id: int, signed_name: str = "", unsigned_reason: str = ""
+    *,
+    actor: User,
+    order_id: int,
+    signed_name: str = "",
+    unsigned_reason: str = "",
+    signature: bytes | None = None,
 ) -> RepairOrder:
-    """The resident inspects and signs (typed name), or the reason there is no
-    signature: one of the two (004 §4.2.4.9)."""
+    """The resident inspects and signs: drawn on the screen (a PNG) or a typed name; or
+    the reason there is no signature (004 §4.2.4.9)."""
     signed_name = checked_text(signed_name, 50)
     unsigned_reason = checked_text(unsigned_reason, 200)
-    if not signed_name and not unsigned_reason:
+    drawn = checked_signature(signature) if signature else None
+    if not signed_name and not unsigned_reason and drawn is None:
         raise RepairError(_("The resident signs, or give the reason there is no signature."))
     o = _lock(order_id)
     SIGN.check(actor, o)
     _move(o, Status.SIGNED)
     o.signed_at = timezone.now()
     o.signed_name = signed_name
-    o.unsigned_reason = "" if signed_name else unsigned_reason
-    _save(o, ["status", "signed_at", "signed_name", "unsigned_reason"], book_of(o))
+    o.signature = drawn
+    o.unsigned_reason = "" if (signed_name or drawn) else unsigned_reason
+    _save(o, ["status", "signed_at", "signed_name", "signature", "unsigned_reason"], book_of(o))
     events.record(events.signed(o, actor=actor))
     return o
 
@@ -319,14 +342,32 @@ def repair_feedback(*, actor: User, order_id: int, note: str = "") -> RepairOrde
 
 
 @transaction.atomic
-def repair_close(*, actor: User, order_id: int, note: str = "") -> RepairOrder:
-    """The desk closes a signed order."""
+def repair_close(
+    *, actor: User, order_id: int, note: str = "", receipt_number: str = ""
+) -> RepairOrder:
+    """The desk closes a signed order. Paid work needs its receipt number; closing is the
+    desk's feedback when none was recorded yet."""
     note = checked_text(note)
+    receipt_number = checked_text(receipt_number, 30)
     o = _lock(order_id)
     CLOSE.check(actor, o)
+    fields = ["status", "closed_at"]
+    if o.kind == RepairKind.PAID and o.fee_total > 0:
+        receipt_number = receipt_number or o.receipt_number
+        if not receipt_number:
+            raise RepairError(_("Paid work: give the receipt number of the fee."))
+        if receipt_number != o.receipt_number:
+            o.receipt_number = receipt_number
+            fields.append("receipt_number")
+            events.record(events.paid(o, actor=actor))
+    now = timezone.now()
+    if o.feedback_at is None:
+        o.feedback_at = now
+        fields.append("feedback_at")
+        events.record(events.feedback(o, actor=actor, note=""))
     _move(o, Status.CLOSED)
-    o.closed_at = timezone.now()
-    _save(o, ["status", "closed_at"], book_of(o))
+    o.closed_at = now
+    _save(o, fields, book_of(o))
     events.record(events.closed(o, actor=actor, note=note))
     return o
 
@@ -356,6 +397,8 @@ def repair_cannot_now(
     if promised_at <= now:
         raise RepairError(_("The promised time must be later than now."))
     book = book_of(o)
+    if o.arrive_due is not None and (o.arrived_at or now) > o.arrive_due:
+        o.arrival_missed = True
     _move(o, Status.DISPATCHED)
     o.cannot_now_at = now
     o.cannot_now_reason = reason
@@ -383,6 +426,7 @@ def repair_cannot_now(
             "arrive_due",
             "taken_at",
             "arrived_at",
+            "arrival_missed",
         ],
         book,
     )

@@ -19,7 +19,7 @@ from staff.access import is_desk, profile_of
 from staff.models import Department
 from staff.roles import Role
 
-from ..models import RepairOrder, Status
+from ..models import RepairKind, RepairOrder, Status
 from .base import Conflict, IllegalTransition, RepairError, transition_refusal
 
 
@@ -27,7 +27,8 @@ def _in_engineering(actor: Actor, estate_id: int, role: str) -> bool:
     """The actor holds ``role`` in the estate's engineering department."""
     profile = profile_of(actor)
     return (
-        profile is not None
+        actor.is_active
+        and profile is not None
         and profile.role == role
         and profile.estate_id == estate_id
         and profile.department is not None
@@ -132,12 +133,81 @@ def _phone_refusal(o: RepairOrder) -> RepairError | None:
 
 
 def _close_refusal(o: RepairOrder) -> RepairError | None:
-    if o.status in (Status.FINISHED, Status.ARRIVED, Status.TAKEN):
-        return IllegalTransition(
-            _("Repair order %(n)s has no signature yet: the resident signs, or give the reason.")
-            % {"n": o.number}
-        )
-    return transition_refusal(o, Status.CLOSED)
+    """Only a signed order closes here; "not a repair" closes an order before the work."""
+    if o.status == Status.SIGNED:
+        return None
+    if o.status == Status.CLOSED:
+        return transition_refusal(o, Status.CLOSED)
+    return IllegalTransition(
+        _("Repair order %(n)s has no signature yet: the resident signs, or give the reason.")
+        % {"n": o.number}
+    )
+
+
+# Before the work is done: an order can still be handed on, quoted or found no repair.
+BEFORE_WORK = (Status.REPORTED, Status.DISPATCHED, Status.TAKEN, Status.ARRIVED)
+
+
+def _with_technician(o: RepairOrder) -> RepairError | None:
+    """Transfer and hand back: an order a technician holds, before he is on site."""
+    if o.status in (Status.DISPATCHED, Status.TAKEN) and o.technician_id is not None:
+        return None
+    if o.status == Status.DISPATCHED:
+        return IllegalTransition(_("Nobody holds this order yet: it is open to take."))
+    return IllegalTransition(
+        _("Repair order %(n)s is %(s)s: only an order not yet on site is passed on.")
+        % {"n": o.number, "s": o.get_status_display()}
+    )
+
+
+def _chase_refusal(o: RepairOrder) -> RepairError | None:
+    if o.status in (Status.SIGNED, Status.CLOSED, Status.FINISHED):
+        return IllegalTransition(_("The work on %(n)s is done.") % {"n": o.number})
+    return None
+
+
+def _fees_refusal(o: RepairOrder) -> RepairError | None:
+    if o.status in BEFORE_WORK:
+        return None
+    return IllegalTransition(_("The fee is agreed before the work, not after it."))
+
+
+def _confirm_fee_refusal(o: RepairOrder) -> RepairError | None:
+    refusal = _fees_refusal(o)
+    if refusal is not None:
+        return refusal
+    if o.kind != RepairKind.PAID or o.fee_total <= 0:
+        return IllegalTransition(_("There is no fee to confirm: write the fee lines first."))
+    if o.fee_confirmed_at is not None:
+        return Conflict(_("The resident already confirmed the fee."))
+    return None
+
+
+def _photo_refusal(o: RepairOrder) -> RepairError | None:
+    if o.status == Status.CLOSED:
+        return IllegalTransition(_("Repair order %(n)s is closed.") % {"n": o.number})
+    return None
+
+
+def _warranty_refusal(o: RepairOrder) -> RepairError | None:
+    if o.status not in BEFORE_WORK:
+        return IllegalTransition(_("The work is done: it is no longer sent to a contractor."))
+    if o.warranty_sent_at is not None:
+        return Conflict(_("It was already sent to the warranty contractor."))
+    return None
+
+
+def _not_a_repair_refusal(o: RepairOrder) -> RepairError | None:
+    if o.status in BEFORE_WORK:
+        return None
+    return IllegalTransition(
+        _("Repair order %(n)s is %(s)s: the work was done, it is a repair.")
+        % {"n": o.number, "s": o.get_status_display()}
+    )
+
+
+def _desk_head_or_assigned(actor: Actor, o: RepairOrder) -> bool:
+    return _desk_or_head(actor, o) or _assigned(actor, o)
 
 
 def _rework_refusal(o: RepairOrder) -> RepairError | None:
@@ -156,11 +226,23 @@ CLOSE = Permission(_desk, DESK_ONLY, _close_refusal)
 CANNOT_NOW = Permission(_on_site, ON_SITE, _cannot_now_refusal)
 PHONE_RESIDENT = Permission(_desk, DESK_ONLY, _phone_refusal)
 REWORK = Permission(_desk, DESK_ONLY, _rework_refusal)
+TRANSFER = Permission(_desk_head_or_assigned, ON_SITE, _with_technician)
+HAND_BACK = Permission(_assigned, ASSIGNED_ONLY, _with_technician)
+CHASE = Permission(_desk, DESK_ONLY, _chase_refusal)
+FEES = Permission(_on_site, ON_SITE, _fees_refusal)
+CONFIRM_FEE = Permission(_on_site, ON_SITE, _confirm_fee_refusal)
+PHOTO = Permission(_on_site, ON_SITE, _photo_refusal)
+WARRANTY = Permission(_desk_or_head, DESK_OR_HEAD, _warranty_refusal)
+NOT_A_REPAIR = Permission(_on_site, ON_SITE, _not_a_repair_refusal)
 
 
 def repair_can_report(actor: Actor, estate_id: int) -> bool:
-    """Every department's repair reports go to the desk (SPEC §5)."""
-    return is_desk(actor, estate_id)
+    """The desk records repairs; any staff member of the estate (a patrol, a technician,
+    a guard) reports one too, and it goes to the desk to dispatch (SPEC §5)."""
+    if is_desk(actor, estate_id):
+        return True
+    profile = profile_of(actor)
+    return profile is not None and profile.estate_id == estate_id and actor.is_active
 
 
 def repair_can_dispatch(actor: Actor, o: RepairOrder) -> bool:
@@ -201,3 +283,35 @@ def repair_can_phone_resident(actor: Actor, o: RepairOrder) -> bool:
 
 def repair_can_rework(actor: Actor, o: RepairOrder) -> bool:
     return REWORK.allows(actor, o)
+
+
+def repair_can_transfer(actor: Actor, o: RepairOrder) -> bool:
+    return TRANSFER.allows(actor, o)
+
+
+def repair_can_hand_back(actor: Actor, o: RepairOrder) -> bool:
+    return HAND_BACK.allows(actor, o)
+
+
+def repair_can_chase(actor: Actor, o: RepairOrder) -> bool:
+    return CHASE.allows(actor, o)
+
+
+def repair_can_fees(actor: Actor, o: RepairOrder) -> bool:
+    return FEES.allows(actor, o)
+
+
+def repair_can_confirm_fee(actor: Actor, o: RepairOrder) -> bool:
+    return CONFIRM_FEE.allows(actor, o)
+
+
+def repair_can_photo(actor: Actor, o: RepairOrder) -> bool:
+    return PHOTO.allows(actor, o)
+
+
+def repair_can_warranty(actor: Actor, o: RepairOrder) -> bool:
+    return WARRANTY.allows(actor, o)
+
+
+def repair_can_not_a_repair(actor: Actor, o: RepairOrder) -> bool:
+    return NOT_A_REPAIR.allows(actor, o)

@@ -72,6 +72,37 @@
     });
   }
 
+  // --- "this is a repair": the repair form, carrying the unit and what was typed -------
+  const repairSwitch = $("repair-switch");
+  const descriptionInput = form.elements.namedItem("description");
+  function updateRepairSwitch() {
+    if (!repairSwitch) return;
+    const params = {};
+    if (unitInput.value) params.unit = unitInput.value;
+    const carried = { name: nameInput, phone: phoneInput, description: descriptionInput };
+    for (const [param, input] of Object.entries(carried)) {
+      const value = input ? input.value.trim() : "";
+      if (value) params[param] = value.slice(0, 500);
+    }
+    const query = new URLSearchParams(params);
+    if (desk.dataset.estate) query.set("estate", desk.dataset.estate);
+    const text = query.toString();
+    repairSwitch.href = text ? `${repairSwitch.dataset.url}?${text}` : repairSwitch.dataset.url;
+  }
+  if (repairSwitch) {
+    form.addEventListener("input", updateRepairSwitch);
+    form.addEventListener("change", updateRepairSwitch);
+    // Alt+R "clicks" the link: the query is made fresh just before it is followed.
+    repairSwitch.addEventListener("click", updateRepairSwitch);
+    // Alt+R as the label says, in every browser (Firefox wants Alt+Shift for accesskey).
+    document.addEventListener("keydown", (event) => {
+      if (!event.altKey || event.ctrlKey || event.metaKey || event.code !== "KeyR") return;
+      event.preventDefault();
+      updateRepairSwitch();
+      window.location.assign(repairSwitch.href);
+    });
+  }
+
   function attachUnit(panel) {
     const id = panel && panel.dataset.unitId;
     if (!id) return;
@@ -82,6 +113,7 @@
     if (!phoneInput.value && panel.dataset.residentPhone) {
       phoneInput.value = panel.dataset.residentPhone;
     }
+    updateRepairSwitch();
   }
 
   async function showHistory(params, attach) {
@@ -108,6 +140,7 @@
       unitInput.value = "";
       $("unit-attached").hidden = true;
       historySlot.innerHTML = "";
+      updateRepairSwitch();
     });
   }
 

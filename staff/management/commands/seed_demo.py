@@ -39,6 +39,7 @@ USERS: list[tuple[str, str, str, str, str | None, str | None]] = [
     ("duty", "赵", "强", Role.DUTY_OFFICER, "CH", Department.Kind.SECURITY),
     ("eng_head", "李", "建国", Role.DEPARTMENT_HEAD, "CH", Department.Kind.ENGINEERING),
     ("tech", "张", "师傅", Role.TECHNICIAN, "CH", Department.Kind.ENGINEERING),
+    ("tech2", "吴", "志刚", Role.TECHNICIAN, "CH", Department.Kind.ENGINEERING),
     ("supervisor", "陈", "静", Role.SUPERVISOR, "CH", Department.Kind.CUSTOMER_SERVICE),
     ("director", "刘", "志远", Role.OFFICE_DIRECTOR, "CH", None),
     ("gm", "周", "总", Role.GENERAL_MANAGER, None, None),

@@ -1,0 +1,251 @@
+"""The month's figures of repair orders (004 §4.2.9.2): per department and per
+technician, the on-time dispatch and arrival rates (target 100 %), the rework rate
+(target ≤ 1 %), the average minutes to arrive and to finish, and the paid revenue.
+
+One aggregate query, grouped by department and technician ids (conditional counts and
+sums over the month's orders), and one each for their names; the departments, the
+technicians and the total are rolled up from those few groups, so no Python work is done
+per order.
+
+Definitions (an order belongs to the month it was reported in):
+
+- on-time dispatch: ``dispatched_at <= dispatch_due``, over the orders dispatched, and
+  those never dispatched whose deadline ran out while they were open (closed later than
+  ``dispatch_due``, or still open past it);
+- on-time arrival: ``arrived_at <= arrive_due``, over the orders that arrived, and those
+  that did not arrive though ``arrive_due`` ran out while they were open; an order whose
+  first arrival was late before "cannot be done now" set a new time (``arrival_missed``)
+  counts as late;
+- rework rate: the orders redone (another order's ``rework_of`` is this one) over the
+  closed orders (a rework is only ordered on a closed order);
+- minutes reported → arrived, over the orders that arrived; arrived → work done, over
+  those finished;
+- paid revenue: the fees of the closed paid orders with a receipt number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from staff.models import Department
+from staff.templatetags.staff_tags import person
+
+from .models import RepairKind, RepairOrder, Status
+
+# Targets of 004 §4.2.9.2, in percent.
+ON_TIME_TARGET = 100
+REWORK_TARGET = 1
+
+ZERO = dt.timedelta(0)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return None if whole == 0 else 100 * part / whole
+
+
+def _minutes(total: dt.timedelta, n: int) -> float | None:
+    return None if n == 0 else total.total_seconds() / 60 / n
+
+
+@dataclass
+class Figures:
+    """The figures of one department, one technician or the whole month."""
+
+    key: int | None
+    label: str
+    orders: int = 0
+    dispatch_counted: int = 0
+    dispatch_on_time: int = 0
+    arrive_counted: int = 0
+    arrive_on_time: int = 0
+    closed: int = 0
+    reworked: int = 0
+    arrived: int = 0
+    to_arrive: dt.timedelta = ZERO
+    finished: int = 0
+    to_finish: dt.timedelta = ZERO
+    revenue: Decimal = field(default_factory=Decimal)
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        for name in (
+            "orders",
+            "dispatch_counted",
+            "dispatch_on_time",
+            "arrive_counted",
+            "arrive_on_time",
+            "closed",
+            "reworked",
+            "arrived",
+            "finished",
+        ):
+            setattr(self, name, getattr(self, name) + row[name])
+        self.to_arrive += row["to_arrive"] or ZERO
+        self.to_finish += row["to_finish"] or ZERO
+        self.revenue += row["revenue"] or Decimal(0)
+
+    @property
+    def dispatch_rate(self) -> float | None:
+        """Percent of the dispatches on time; None when there was none to count."""
+        return _percent(self.dispatch_on_time, self.dispatch_counted)
+
+    @property
+    def arrive_rate(self) -> float | None:
+        return _percent(self.arrive_on_time, self.arrive_counted)
+
+    @property
+    def rework_rate(self) -> float | None:
+        return _percent(self.reworked, self.closed)
+
+    @property
+    def minutes_to_arrive(self) -> float | None:
+        """Average minutes from the report to the technician on site."""
+        return _minutes(self.to_arrive, self.arrived)
+
+    @property
+    def minutes_to_finish(self) -> float | None:
+        """Average minutes from the technician on site to the work done."""
+        return _minutes(self.to_finish, self.finished)
+
+    @property
+    def dispatch_ok(self) -> bool:
+        return self.dispatch_rate is None or self.dispatch_rate >= ON_TIME_TARGET
+
+    @property
+    def arrive_ok(self) -> bool:
+        return self.arrive_rate is None or self.arrive_rate >= ON_TIME_TARGET
+
+    @property
+    def rework_ok(self) -> bool:
+        return self.rework_rate is None or self.rework_rate <= REWORK_TARGET
+
+
+@dataclass
+class MonthFigures:
+    month_start: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    total: Figures
+    departments: list[Figures]
+    technicians: list[Figures]
+    on_time_target: int = ON_TIME_TARGET
+    rework_target: int = REWORK_TARGET
+
+
+def month_bounds(month_start: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The month as aware datetimes in the local time zone: [first day, next first day)."""
+    first = month_start.replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(after, dt.time.min, tzinfo=tz),
+    )
+
+
+def _aggregates(now: dt.datetime) -> dict[str, Any]:
+    open_until = Coalesce("closed_at", Value(now))
+    return {
+        "orders": Count("pk"),
+        "dispatch_counted": Count(
+            "pk",
+            filter=Q(dispatched_at__isnull=False)
+            | Q(dispatched_at__isnull=True, dispatch_due__lt=open_until),
+        ),
+        "dispatch_on_time": Count("pk", filter=Q(dispatched_at__lte=F("dispatch_due"))),
+        "arrive_counted": Count(
+            "pk",
+            filter=Q(arrived_at__isnull=False)
+            | Q(arrived_at__isnull=True, arrive_due__lt=open_until)
+            | Q(arrival_missed=True),
+        ),
+        "arrive_on_time": Count(
+            "pk", filter=Q(arrived_at__lte=F("arrive_due"), arrival_missed=False)
+        ),
+        "closed": Count("pk", filter=Q(status=Status.CLOSED)),
+        # IS NOT NULL lets the planner read only the few reworks off the rework_of index.
+        "reworked": Count(
+            "pk",
+            filter=Exists(
+                RepairOrder.objects.filter(rework_of_id__isnull=False, rework_of_id=OuterRef("pk"))
+            ),
+        ),
+        "arrived": Count("pk", filter=Q(arrived_at__isnull=False)),
+        "to_arrive": Sum(F("arrived_at") - F("reported_at"), filter=Q(arrived_at__isnull=False)),
+        "finished": Count("pk", filter=Q(finished_at__isnull=False, arrived_at__isnull=False)),
+        "to_finish": Sum(
+            F("finished_at") - F("arrived_at"),
+            filter=Q(finished_at__isnull=False, arrived_at__isnull=False),
+        ),
+        "revenue": Sum(
+            "fee_total",
+            filter=Q(status=Status.CLOSED, kind=RepairKind.PAID) & ~Q(receipt_number=""),
+        ),
+    }
+
+
+def _department_labels(ids: set[int]) -> dict[int | None, str]:
+    rows = list(Department.objects.filter(pk__in=ids).values_list("pk", "name", "estate__name"))
+    several_estates = len({estate for _pk, _name, estate in rows}) > 1
+    labels: dict[int | None, str] = {
+        pk: f"{estate} · {name}" if several_estates else name for pk, name, estate in rows
+    }
+    labels[None] = _("No department")
+    return labels
+
+
+def _technician_labels(ids: set[int]) -> dict[int | None, str]:
+    labels: dict[int | None, str] = {
+        u.pk: person(u)
+        for u in User.objects.filter(pk__in=ids).only("first_name", "last_name", "username")
+    }
+    labels[None] = _("Nobody yet")
+    return labels
+
+
+def month_figures(
+    estate_ids: Iterable[int], month_start: dt.date, *, now: dt.datetime | None = None
+) -> MonthFigures:
+    """The figures of the orders reported in the month of ``month_start`` at the
+    estates ``estate_ids``: per department, per technician and in total. Three queries:
+    the aggregates grouped by (department, technician) ids, then their names."""
+    now = now or timezone.now()
+    start, end = month_bounds(month_start)
+    rows: list[Mapping[str, Any]] = list(
+        RepairOrder.objects.filter(
+            estate_id__in=list(estate_ids), reported_at__gte=start, reported_at__lt=end
+        )
+        .values("department_id", "technician_id")
+        .annotate(**_aggregates(now))
+        .order_by()
+    )
+    departments = _department_labels({r["department_id"] for r in rows} - {None})
+    technicians = _technician_labels({r["technician_id"] for r in rows} - {None})
+    total = Figures(None, _("All"))
+    by_department: dict[int | None, Figures] = {}
+    by_technician: dict[int | None, Figures] = {}
+    for row in rows:
+        d, t = row["department_id"], row["technician_id"]
+        if d not in by_department:
+            by_department[d] = Figures(d, departments.get(d, str(d)))
+        if t not in by_technician:
+            by_technician[t] = Figures(t, technicians.get(t, str(t)))
+        for figures in (total, by_department[d], by_technician[t]):
+            figures.add(row)
+    return MonthFigures(
+        month_start=start.date(),
+        start=start,
+        end=end,
+        total=total,
+        departments=sorted(by_department.values(), key=lambda f: (f.key is None, f.label)),
+        technicians=sorted(by_technician.values(), key=lambda f: (f.key is None, f.label)),
+    )

@@ -1,0 +1,1 @@
+"""Forms of the repair screens: one module per screen (order, desk, board)."""

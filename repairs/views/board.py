@@ -1,0 +1,589 @@
+"""The engineering head's board (today's orders by state and technician, late ones
+marked, the month's figures), its live fragment, and the shift roster (排班表).
+
+The board reads a constant number of queries whatever the number of orders: the lines
+(at most ``PER_STATE`` a state, nearest deadline first: a windowed query for their ids,
+one for what they show), the counts by state and technician (one grouped query), who is
+on shift, and the figures (one grouped query and the names, ``repairs.figures``).
+
+The roster's two writes (``shift_add``, ``shift_remove``) are here, shaped as services,
+until repairs.services has a roster module to take them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import wraps
+from types import SimpleNamespace
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from staff.access import estates_for, profile_of
+from staff.models import Department, Estate
+from staff.roles import Role
+from staff.templatetags.staff_tags import person
+
+from ..clocks import CLOCK_LABELS, TABLE
+from ..figures import MonthFigures, month_figures
+from ..forms.board import UNASSIGNED, BoardFilterForm, ShiftForm, technicians_of
+from ..models import RepairOrder, Shift, Status, Urgency
+from ..selectors import orders_for
+from ..services import RepairError, on_shift
+from ..services.roster import edits_roster, shift_add, shift_remove
+from .common import reads_board
+
+# Lines shown per state, nearest deadline first; the column says how many more there
+# are (filter to see them). 7 × 30 lines is what a head reads on one screen.
+PER_STATE = 30
+ROSTER_DAYS = 7
+BOARD_STATES = [
+    Status.REPORTED,
+    Status.DISPATCHED,
+    Status.TAKEN,
+    Status.ARRIVED,
+    Status.FINISHED,
+    Status.SIGNED,
+    Status.CLOSED,
+]
+URGENCY_BADGES: dict[str, tuple[Any, str]] = {
+    Urgency.URGENT: (gettext_lazy("Urgent (急修)"), "text-bg-warning"),
+    Urgency.EMERGENCY: (gettext_lazy("Emergency (特急)"), "text-bg-danger"),
+    Urgency.APPOINTMENT: (gettext_lazy("Appointment (预约)"), "text-bg-info"),
+}
+# What a line reads (never the signature, a PNG, nor the long texts), as values: a board
+# of a few hundred lines every 30 seconds is no place for model instances.
+LINE_FIELDS = (
+    "pk",
+    "number",
+    "status",
+    "urgency",
+    "location",
+    "published",
+    "closed_at",
+    "chased_at",
+    "root_cause_flag",
+    "rework_of_id",
+    "dispatch_due",
+    "dispatched_at",
+    "arrive_due",
+    "arrived_at",
+    "feedback_due",
+    "feedback_at",
+    "promise_due",
+    "resident_phoned_at",
+    "technician_id",
+    "technician__first_name",
+    "technician__last_name",
+    "technician__username",
+    "unit_id",
+    "unit__building",
+    "unit__entrance",
+    "unit__room",
+)
+
+
+def board_required(view):
+    """The desk, the estate's managers and the engineering heads; others 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not reads_board(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _estate(request: HttpRequest) -> Estate:
+    """The user's estate; a manager over every estate picks one with ``?estate=``."""
+    profile = profile_of(request.user)
+    if profile is not None and profile.estate_id:
+        assert profile.estate is not None
+        return profile.estate
+    chosen = request.GET.get("estate", "")
+    if chosen:
+        if not chosen.isdigit() or len(chosen) > 12:
+            raise Http404
+        return get_object_or_404(estates_for(request.user), pk=chosen)
+    estate = estates_for(request.user).first()
+    if estate is None:
+        raise PermissionDenied
+    return estate
+
+
+def _estate_choices(request: HttpRequest, estate: Estate) -> list[Estate]:
+    """The estates to switch between, for a manager over several (else none)."""
+    profile = profile_of(request.user)
+    if profile is not None and profile.estate_id:
+        return []
+    return list(estates_for(request.user).only("pk", "name", "code"))
+
+
+def _with_estate(url: str, request: HttpRequest) -> str:
+    chosen = request.GET.get("estate", "") or request.POST.get("estate", "")
+    return f"{url}?estate={chosen}" if chosen.isdigit() else url
+
+
+# --- the board ---------------------------------------------------------------------------
+
+
+# One order on the board: pk, number, status, late (its nearest deadline still to meet
+# has passed) and html, the line as printed (see LINE_HTML).
+Line = dict[str, Any]
+
+
+@dataclass
+class Column:
+    status: str
+    label: str
+    lines: list[Line] = field(default_factory=list)
+    total: int = 0
+    late: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.lines)
+
+
+@dataclass
+class CrewRow:
+    """One technician (or nobody yet) × the states."""
+
+    key: int | None
+    label: str
+    counts: dict[str, int] = field(default_factory=dict)
+    late: int = 0
+
+    @property
+    def cells(self) -> list[int]:
+        return [self.counts.get(s, 0) for s in BOARD_STATES]
+
+
+# One line of the board as HTML. Built here rather than in the template: the board
+# draws up to 7 × PER_STATE lines every 30 seconds, and a dozen template lookups a line
+# were most of its time. Every value goes through format_html (escaped).
+LINE_HTML = (
+    '<li class="list-group-item board-line{late_css}" data-testid="board-line">'
+    '<div class="d-flex flex-wrap gap-1 align-items-center">'
+    '<a class="fw-semibold" href="{href}">{number}</a> '
+    '<span class="badge {urgency_css}">{urgency}</span>{badges}</div>'
+    '<div class="small text-truncate">{place}</div>'
+    '<div class="small text-muted">{who}</div>{when}</li>'
+)
+DUE_HTML = '<div class="small{late_css}">{clock}: <time datetime="{iso}">{due}</time></div>'
+CLOSED_HTML = '<div class="small text-muted">{label} {at}</div>'
+
+
+class _Printer:
+    """Everything a line shows, worked out once: labels translated and badges built
+    once a request, names once a technician, links and times formatted in Python."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.clocks = {name: str(label) for name, label in CLOCK_LABELS.items()}
+        self.urgency = {k: (str(label), css) for k, (label, css) in URGENCY_BADGES.items()}
+        self.open_to_take = _("Open to take (抢单)")
+        self.not_assigned = _("Not assigned")
+        self.closed_at = _("Closed at")
+        # The same wording as staff.models.Unit.label, translated once.
+        self.unit_room = _("Bldg %(b)s, room %(r)s")
+        self.unit_entrance_room = _("Bldg %(b)s, unit %(e)s, room %(r)s")
+        self.badge_late = format_html(
+            ' <span class="badge text-bg-danger" data-testid="late-badge">{}</span>',
+            _("LATE (超时)"),
+        )
+        self.badge_chased = format_html(
+            ' <span class="badge text-bg-warning" title="{}" data-testid="chased-badge">{}</span>',
+            _("The resident chased it (催单)"),
+            _("Chased (催)"),
+        )
+        self.badge_root_cause = format_html(
+            ' <span class="badge text-bg-dark" title="{}" data-testid="root-cause-badge">{}</span>',
+            _("The same fault at the same unit twice within 30 days."),
+            _("Root cause (查因)"),
+        )
+        self.badge_rework = format_html(
+            ' <span class="badge text-bg-secondary">{}</span>', _("Rework (返工)")
+        )
+        self.names: dict[int, str] = {}
+        detail = reverse("repairs:detail", args=[0])
+        self.href_head = detail[: -len("0/")]
+
+    def _who(self, row: dict[str, Any]) -> str:
+        tid = row["technician_id"]
+        if tid is None:
+            if row["status"] == Status.DISPATCHED and row["published"]:
+                return self.open_to_take
+            return self.not_assigned
+        if tid not in self.names:
+            self.names[tid] = person(
+                User(
+                    first_name=row["technician__first_name"],
+                    last_name=row["technician__last_name"],
+                    username=row["technician__username"],
+                )
+            )
+        return self.names[tid]
+
+    def _place(self, row: dict[str, Any]) -> str:
+        if row["unit_id"] is None:
+            return row["location"]
+        b, e, r = row["unit__building"], row["unit__entrance"], row["unit__room"]
+        if e:
+            return self.unit_entrance_room % {"b": b, "e": e, "r": r}
+        return self.unit_room % {"b": b, "r": r}
+
+    def line(self, row: dict[str, Any]) -> Line:
+        urgency, css = self.urgency.get(row["urgency"], ("", "text-bg-secondary"))
+        line: Line = {
+            "pk": row["pk"],
+            "number": row["number"],
+            "status": row["status"],
+            "late": False,
+        }
+        when = ""
+        # The clock table says which clocks still run (the same rule as next_due).
+        running = list(TABLE.running(SimpleNamespace(**row)))
+        if running:
+            clock, due = min(running, key=lambda cd: cd[1])
+            local = timezone.localtime(due)
+            line["late"] = due < self.now
+            when = format_html(
+                DUE_HTML,
+                late_css=" text-danger fw-semibold" if line["late"] else "",
+                clock=self.clocks[clock.name],
+                iso=local.isoformat(timespec="seconds"),
+                due=f"{local:%m-%d %H:%M}",
+            )
+        elif row["closed_at"] is not None:
+            when = format_html(
+                CLOSED_HTML,
+                label=self.closed_at,
+                at=f"{timezone.localtime(row['closed_at']):%H:%M}",
+            )
+        badges = [
+            self.badge_late if line["late"] else "",
+            self.badge_chased if row["chased_at"] is not None else "",
+            self.badge_root_cause if row["root_cause_flag"] else "",
+            self.badge_rework if row["rework_of_id"] is not None else "",
+        ]
+        line["html"] = format_html(
+            LINE_HTML,
+            late_css=" board-line-late" if line["late"] else "",
+            href=f"{self.href_head}{row['pk']}/",
+            number=row["number"],
+            urgency_css=css,
+            urgency=urgency,
+            badges=mark_safe("".join(badges)),  # noqa: S308 - built by format_html above
+            place=self._place(row),
+            who=self._who(row),
+            when=when,
+        )
+        return line
+
+
+def _today_start(now: dt.datetime) -> dt.datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def board_orders(user: User, estate: Estate, filters: dict[str, Any], now: dt.datetime):
+    """Today's orders of the estate the user may see: open ones of any day and those
+    closed today, narrowed by the board's filters."""
+    qs = orders_for(user).filter(estate=estate)
+    # Written so that each branch can use a partial index of its own: the open orders'
+    # (repair_estate_open_idx), and the closed orders' by closing time, which the model
+    # still lacks (repair_estate_closed_idx: without it both board queries read the
+    # whole table; bench/README.md).
+    qs = qs.filter(
+        ~Q(status=Status.CLOSED) | Q(status=Status.CLOSED, closed_at__gte=_today_start(now))
+    )
+    if filters.get("state"):
+        qs = qs.filter(status=filters["state"])
+    technician = filters.get("technician")
+    if technician == UNASSIGNED:
+        qs = qs.filter(technician__isnull=True)
+    elif technician and technician.isdigit():
+        qs = qs.filter(technician_id=int(technician))
+    if filters.get("urgency"):
+        qs = qs.filter(urgency=filters["urgency"])
+    if filters.get("late"):
+        qs = qs.filter(next_due__lt=now)
+    return qs
+
+
+def _lines(qs: QuerySet[RepairOrder], now: dt.datetime) -> dict[str, list[Line]]:
+    """At most PER_STATE lines a state, nearest deadline first (closed: latest first),
+    in two queries: the orders ranked on their own narrow columns, then only the ids
+    shown read with their technician and unit (as one query the planner, not knowing how
+    few are shown, joins the whole table)."""
+    order = [
+        F("next_due").asc(nulls_last=True),
+        F("closed_at").desc(nulls_last=True),
+        F("reported_at").asc(),
+        F("pk").asc(),
+    ]
+    shown = (
+        qs.annotate(rank=Window(RowNumber(), partition_by=[F("status")], order_by=order))
+        .filter(rank__lte=PER_STATE)
+        .values_list("pk", flat=True)
+    )
+    rows = (
+        RepairOrder.objects.filter(pk__in=list(shown))
+        .order_by("status", *order)
+        .values(*LINE_FIELDS)
+    )
+    lines: dict[str, list[Line]] = {s: [] for s in BOARD_STATES}
+    printer = _Printer(now)
+    for row in rows:
+        lines[row["status"]].append(printer.line(row))
+    return lines
+
+
+def _counts(qs: QuerySet[RepairOrder], now: dt.datetime) -> list[Mapping[str, Any]]:
+    rows: list[Mapping[str, Any]] = list(
+        qs.values(
+            "status",
+            "technician_id",
+            "technician__first_name",
+            "technician__last_name",
+            "technician__username",
+        )
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(next_due__lt=now)))
+        .order_by()
+    )
+    return rows
+
+
+def _crew(counts: list[Mapping[str, Any]]) -> list[CrewRow]:
+    rows: dict[int | None, CrewRow] = {}
+    for c in counts:
+        key = c["technician_id"]
+        row = rows.get(key)
+        if row is None:
+            label = (
+                person(
+                    User(
+                        first_name=c["technician__first_name"] or "",
+                        last_name=c["technician__last_name"] or "",
+                        username=c["technician__username"] or "",
+                    )
+                )
+                if key is not None
+                else _("Unassigned / open to take")
+            )
+            row = rows[key] = CrewRow(key, label)
+        row.counts[c["status"]] = row.counts.get(c["status"], 0) + c["n"]
+        row.late += c["late"]
+    return sorted(rows.values(), key=lambda r: (r.key is not None, r.label))
+
+
+def _on_duty(estate: Estate, now: dt.datetime) -> dict[str, list[User]]:
+    engineering = (
+        Department.objects.filter(estate=estate, kind=Department.Kind.ENGINEERING)
+        .order_by()
+        .values_list("pk", flat=True)
+        .first()
+    )
+    duty = [
+        s.user
+        for s in Shift.objects.filter(
+            estate=estate,
+            starts_at__lte=now,
+            ends_at__gt=now,
+            user__is_active=True,
+            user__staff_profile__role=Role.DUTY_OFFICER,
+        ).select_related("user")
+    ]
+    return {
+        "technicians": on_shift(engineering, now) if engineering is not None else [],
+        "duty_officers": list({u.pk: u for u in duty}.values()),
+    }
+
+
+def _live_context(
+    request: HttpRequest, estate: Estate, form: BoardFilterForm, now: dt.datetime
+) -> dict[str, Any]:
+    filters = form.filters()
+    qs = board_orders(request.user, estate, filters, now)  # type: ignore[arg-type]
+    lines = _lines(qs, now)
+    counts = _counts(qs, now)
+    columns = []
+    for s in BOARD_STATES:
+        label = _("Closed today") if s == Status.CLOSED else str(Status(s).label)
+        col = Column(s, label, lines[s])
+        col.total = sum(c["n"] for c in counts if c["status"] == s)
+        col.late = sum(c["late"] for c in counts if c["status"] == s)
+        columns.append(col)
+    query = request.GET.copy()
+    query.pop("month", None)
+    return {
+        "estate": estate,
+        "columns": columns,
+        "crew": _crew(counts),
+        "state_labels": [c.label for c in columns],
+        "late_total": sum(c.late for c in columns),
+        "on_duty": _on_duty(estate, now),
+        "now": now,
+        "per_state": PER_STATE,
+        "live_url": reverse("repairs:board_live"),
+        "live_query": query.urlencode(),
+    }
+
+
+def _month(form: BoardFilterForm, now: dt.datetime) -> dt.date:
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("month"):
+        return form.cleaned_data["month"].replace(day=1)
+    return timezone.localtime(now).date().replace(day=1)
+
+
+def _form(request: HttpRequest, estate: Estate) -> BoardFilterForm:
+    return BoardFilterForm(
+        request.GET or None, technicians=list(technicians_of(estate).only(*_NAME_FIELDS))
+    )
+
+
+_NAME_FIELDS = ("pk", "first_name", "last_name", "username")
+
+
+def _figure_rows(figures: MonthFigures) -> list[tuple[str, Any]]:
+    """The figures table in one loop: the total, the departments (when more than one),
+    the technicians."""
+    rows: list[tuple[str, Any]] = [("total", figures.total)]
+    if len(figures.departments) > 1:
+        rows += [("heading", _("By department"))]
+        rows += [("department", f) for f in figures.departments]
+    rows += [("heading", _("By technician"))]
+    rows += [("technician", f) for f in figures.technicians] or [
+        ("empty", _("No orders this month."))
+    ]
+    return rows
+
+
+@require_GET
+@board_required
+def board(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    estate = _estate(request)
+    form = _form(request, estate)
+    month = _month(form, now)
+    previous = (month - dt.timedelta(days=1)).replace(day=1)
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    figures = month_figures([estate.pk], month, now=now)
+    context = {
+        **_live_context(request, estate, form, now),
+        "form": form,
+        "estates": _estate_choices(request, estate),
+        "figures": figures,
+        "figure_rows": _figure_rows(figures),
+        "previous_month": previous,
+        "next_month": following if following <= now.date() + dt.timedelta(days=1) else None,
+        "can_edit_roster": edits_roster(request.user, estate.pk),
+    }
+    return render(request, "repairs/board.html", context)
+
+
+@require_GET
+@board_required
+def board_live(request: HttpRequest) -> HttpResponse:
+    """The board's live region alone, for board.js to swap in every 30 seconds."""
+    now = timezone.now()
+    estate = _estate(request)
+    form = _form(request, estate)
+    response = render(
+        request, "repairs/_board_live.html", _live_context(request, estate, form, now)
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the roster --------------------------------------------------------------------------
+
+
+def _roster_post(request: HttpRequest, estate: Estate) -> HttpResponse | ShiftForm:
+    if not edits_roster(request.user, estate.pk):
+        raise PermissionDenied
+    back = redirect(_with_estate(reverse("repairs:roster"), request))
+    if request.POST.get("action") == "delete":
+        raw = request.POST.get("shift", "")
+        if not raw.isdigit() or len(raw) > 12:
+            raise Http404
+        shift = get_object_or_404(Shift.objects.select_related("user"), estate=estate, pk=raw)
+        try:
+            shift_remove(actor=request.user, shift_id=shift.pk)  # type: ignore[arg-type]
+        except RepairError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("The shift of %(who)s was deleted.") % {"who": person(shift.user)},
+            )
+        return back
+    form = ShiftForm(request.POST, estate=estate)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            shift_add(
+                actor=request.user,  # type: ignore[arg-type]
+                estate=estate,
+                user=data["user"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+            )
+        except RepairError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("The shift of %(who)s was added.") % {"who": person(data["user"])}
+            )
+            return back
+    return form
+
+
+@require_http_methods(["GET", "POST"])
+@board_required
+def roster(request: HttpRequest) -> HttpResponse:
+    """The estate's shifts of the next 7 days (004 §3.4: the duty officer takes calls
+    out of hours); the engineering head and the supervisors add and delete them."""
+    estate = _estate(request)
+    can_edit = edits_roster(request.user, estate.pk)
+    form = ShiftForm(estate=estate) if can_edit else None
+    if request.method == "POST":
+        posted = _roster_post(request, estate)
+        if isinstance(posted, HttpResponse):
+            return posted
+        form = posted
+    now = timezone.now()
+    shifts = list(
+        Shift.objects.filter(
+            estate=estate, ends_at__gt=now, starts_at__lt=now + dt.timedelta(days=ROSTER_DAYS)
+        )
+        .select_related("user", "user__staff_profile")
+        .order_by("starts_at", "pk")
+    )
+    context = {
+        "estate": estate,
+        "estates": _estate_choices(request, estate),
+        "shifts": shifts,
+        "form": form,
+        "can_edit": can_edit,
+        "now": now,
+        "days": ROSTER_DAYS,
+    }
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "repairs/roster.html", context, status=status)

@@ -1,0 +1,39 @@
+"""What every repair page shares: the order a user may open, and who reads the board."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from staff.access import has_capability, profile_of
+from staff.models import Department
+from staff.roles import USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW, Role
+
+from ..models import RepairOrder
+from ..selectors import orders_for
+
+
+def order_or_404(user, pk: int, *, related: tuple[str, ...] = ()) -> RepairOrder:
+    """The order if the user may see it; another estate's, or a technician's colleague's,
+    is a 404 (its existence is not confirmed)."""
+    qs = orders_for(user)
+    if related:
+        qs = qs.select_related(*related)
+    o = qs.filter(pk=pk).first()
+    if o is None:
+        raise Http404
+    return o
+
+
+def reads_board(user) -> bool:
+    """The desk, the estate's managers and the engineering heads read the board."""
+    if user.is_superuser or any(
+        has_capability(user, cap) for cap in (USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW)
+    ):
+        return True
+    profile = profile_of(user)
+    return (
+        profile is not None
+        and profile.department is not None
+        and profile.department.kind == Department.Kind.ENGINEERING
+        and profile.role == Role.DEPARTMENT_HEAD
+    )
