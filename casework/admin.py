@@ -10,6 +10,20 @@ from .models import ClockRule
 from .rules import specs
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """A case's rows shown on its admin page and never changed there (its log, its
+    lines): changes go through the services so that each is in the case's log."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ClockRule)
 class ClockRuleAdmin(admin.ModelAdmin):
     """Changes apply to cases received (or whose clocks restart) after them."""

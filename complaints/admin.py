@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.admin import ReadOnlyInline
 from staff.roles import Role
 from staff.templatetags.staff_tags import person_with_username
 
@@ -118,17 +119,6 @@ def _details(_admin: object, obj: ComplaintEvent) -> str:
 
 
 # --- inlines -----------------------------------------------------------------------------
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(ReadOnlyInline):

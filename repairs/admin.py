@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
+from casework.admin import ReadOnlyInline
 from staff.templatetags.staff_tags import person_with_username
 
 from .models import FeeLine, Photo, RepairOrder, RepairOrderEvent, Shift
@@ -20,10 +21,8 @@ def _details(_admin: object, obj: RepairOrderEvent) -> str:
     return repair_event_detail(obj)
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = RepairOrderEvent
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ("at", "kind", "actor_name", "note", "details")
     ordering = ["at", "id"]
     details = _details
@@ -32,30 +31,13 @@ class EventInline(admin.TabularInline):
     def actor_name(self, obj: RepairOrderEvent) -> str:
         return person_with_username(obj.actor) or "—"
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class FeeLineInline(_ReadOnlyInline):
+class FeeLineInline(ReadOnlyInline):
     model = FeeLine
     fields = readonly_fields = ("kind", "item", "unit_price", "quantity", "amount")
 
 
-class PhotoInline(_ReadOnlyInline):
+class PhotoInline(ReadOnlyInline):
     model = Photo
     fields = readonly_fields = ("stage", "width", "height", "at")
 

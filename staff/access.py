@@ -38,11 +38,13 @@ def has_capability(user: User | AnonymousUser, capability: str) -> bool:
     return capability in capabilities
 
 
-def capability_required(capability: str):
+def capability_required(*capabilities: str):
+    """The view is for users with any of ``capabilities``; others get 403."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not has_capability(request.user, capability):
+            if not any(has_capability(request.user, c) for c in capabilities):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

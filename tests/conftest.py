@@ -73,6 +73,18 @@ def other_clerk(jr):
 
 
 @pytest.fixture
+def tech2(ch):
+    """A second technician of the engineering department at 翠湖花园."""
+    return make_staff("tech2", Role.TECHNICIAN, ch, Department.Kind.ENGINEERING)
+
+
+@pytest.fixture
+def tech_jr(jr):
+    """A technician of the other estate."""
+    return make_staff("tech_jr", Role.TECHNICIAN, jr, Department.Kind.ENGINEERING)
+
+
+@pytest.fixture
 def manager(db):
     return UserFactory(username="manager", is_staff=True, is_superuser=True)
 

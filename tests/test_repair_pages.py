@@ -5,7 +5,6 @@ steps, the order page's actions (fees, photos, the drawn signature, close), the 
 import base64
 import io
 
-import pytest
 from django.conf import settings
 from django.urls import reverse
 from PIL import Image, ImageDraw
@@ -14,13 +13,8 @@ from repairs import services
 from repairs.models import EventKind, Photo, RepairOrder, Status
 from staff.models import Department
 from staff.roles import Role
-from tests.factories.repairs import advance, make_order, make_technician
+from tests.factories.repairs import advance, make_order
 from tests.factories.staff import make_staff
-
-
-@pytest.fixture
-def tech2(ch):
-    return make_technician("tech2", ch)
 
 
 def english(client, user):

@@ -22,16 +22,6 @@ def _english():
         yield
 
 
-@pytest.fixture
-def tech2(ch):
-    return make_technician("tech2", ch)
-
-
-@pytest.fixture
-def tech_jr(jr):
-    return make_technician("tech_jr", jr)
-
-
 def test_the_staff_of_the_estate_report_repairs_and_the_desk_hears_of_others(
     clerk, duty_officer, supervisor, technician, dept_head, other_clerk, ch
 ):

@@ -30,7 +30,7 @@ from repairs.models import (
     Status,
 )
 from repairs.services import Line
-from tests.factories.repairs import advance, make_order, make_technician
+from tests.factories.repairs import advance, make_order
 
 
 @pytest.fixture(autouse=True)
@@ -49,16 +49,6 @@ AFTER_THE_WORK = "The fee is agreed before the work, not after it."
 NOT_A_PHOTO = "This file is not a photo (JPEG, PNG or WebP)."
 NOT_A_DRAWING = "The signature did not arrive as a drawing: sign again."
 BEFORE_WORK = [Status.REPORTED, Status.DISPATCHED, Status.TAKEN, Status.ARRIVED]
-
-
-@pytest.fixture
-def tech2(ch):
-    return make_technician("tech2", ch)
-
-
-@pytest.fixture
-def tech_jr(jr):
-    return make_technician("tech_jr", jr)
 
 
 def kinds(order: RepairOrder) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from casework.actions import Action
 from staff.access import AuthenticatedHttpRequest, has_capability, is_desk, profile_of
 from staff.roles import USE_DEPARTMENT_QUEUE, Role
 
@@ -39,18 +38,6 @@ from ..services.permissions import (
     open_repairs_refusal,
 )
 from .common import read_required, warn_if_nobody_is_told
-
-
-@dataclass(frozen=True)
-class Action:
-    label: Any  # the button
-    form: type | None
-    run: Callable[..., Any]
-    allowed: Callable[[Any, Complaint], bool]
-    css: str = "btn-primary"
-    title: Any = None  # the heading of an action with a form
-    collapsed: bool = False  # an occasional action: its form opens on demand
-
 
 ACTIONS: dict[str, Action] = {
     "route": Action(

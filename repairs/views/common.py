@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from staff.access import has_capability, profile_of
+from staff.access import capability_required, has_capability, profile_of
 from staff.models import Department
-from staff.roles import USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW, Role
+from staff.roles import USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIEW_ESTATE_OVERVIEW, Role
 
 from ..models import RepairOrder
 from ..selectors import orders_for
+
+# Who reads repair orders: the technicians and heads, the desk, the estate's managers;
+# which orders, ``orders_for`` says.
+read_required = capability_required(USE_REPAIR_ORDERS, USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW)
 
 
 def order_or_404(user, pk: int, *, related: tuple[str, ...] = ()) -> RepairOrder:

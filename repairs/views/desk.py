@@ -29,7 +29,7 @@ from staff.access import (
     profile_of,
 )
 from staff.models import Department, Estate, Unit
-from staff.roles import USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIEW_ESTATE_OVERVIEW
+from staff.roles import USE_INTAKE_DESK
 from staff.templatetags.staff_tags import person
 
 from .. import services
@@ -38,6 +38,7 @@ from ..models import RepairOrder, Source
 from ..selectors import orders_for
 from ..services.dispatching import on_shift, technicians
 from ..services.permissions import is_engineering_head
+from .common import read_required
 
 
 def is_desk_anywhere(user) -> bool:
@@ -250,20 +251,12 @@ def new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "repairs/new.html", context, status=400 if form.errors else 200)
 
 
-def _reads_repairs(user) -> bool:
-    return user.is_superuser or any(
-        has_capability(user, cap)
-        for cap in (USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIEW_ESTATE_OVERVIEW)
-    )
-
-
 @require_GET
+@read_required
 def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     """``?unit=N``: the unit's repair orders of the last 12 months, an HTML fragment
     (beside the desk's form). ``&resident=N`` adds that resident's name and phone for the
     form's script to fill in."""
-    if not _reads_repairs(request.user):
-        raise PermissionDenied
     raw = request.GET.get("unit", "")
     if not raw:
         return HttpResponse("")  # no unit chosen: nothing to show

@@ -3,8 +3,6 @@ printed 《维修服务通知单》 and 《维保工单》, its photos and signa
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -18,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from staff.access import AuthenticatedHttpRequest, has_capability
-from staff.roles import USE_INTAKE_DESK, USE_REPAIR_ORDERS, VIEW_ESTATE_OVERVIEW
+from casework.actions import Action
+from staff.access import AuthenticatedHttpRequest
 
 from .. import services
 from ..forms.order import (
@@ -39,21 +37,7 @@ from ..forms.order import (
     WarrantyForm,
 )
 from ..models import RepairOrder
-from .common import order_or_404
-
-# The order page's reads: who may open it is ``orders_for``; these roles read orders.
-READERS = (USE_REPAIR_ORDERS, USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW)
-
-
-def read_required(view):
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_superuser or any(has_capability(request.user, c) for c in READERS)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+from .common import order_or_404, read_required
 
 
 def _dispatch(u, o, d):
@@ -77,17 +61,6 @@ def _fees(u, o, d):
         for f in d["lines"]
     ]
     return services.repair_set_fees(actor=u, order_id=o.pk, lines=lines)
-
-
-@dataclass(frozen=True)
-class Action:
-    label: Any  # the button
-    form: type | None
-    run: Callable[..., Any]
-    allowed: Callable[[Any, RepairOrder], bool]
-    css: str = "btn-primary"
-    title: Any = None  # the heading of an action with a form
-    collapsed: bool = False  # an occasional action: its form opens on demand
 
 
 ACTIONS: dict[str, Action] = {

@@ -17,60 +17,11 @@
   const category = form.elements.namedItem("category");
   const department = form.elements.namedItem("department");
 
-  function url(base, params) {
-    const query = new URLSearchParams(params);
-    if (desk.dataset.estate) query.set("estate", desk.dataset.estate);
-    return `${base}?${query}`;
-  }
-
-  async function fragment(address) {
-    const response = await fetch(address, {
-      headers: { "X-Requested-With": "fetch" },
-      credentials: "same-origin",
-    });
-    return response.ok ? response.text() : "";
-  }
-
-  function debounce(fn, ms) {
-    let timer = 0;
-    return (...args) => {
-      window.clearTimeout(timer);
-      timer = window.setTimeout(() => fn(...args), ms);
-    };
-  }
+  const { fragment, debounce } = window.Desk;
+  const url = (base, params) => window.Desk.url(desk, base, params);
 
   // --- the unit: looked up as the clerk types ------------------------------------------
-  let lastTerm = null;
-  const lookup = debounce(async () => {
-    const term = search.value.trim();
-    if (term === lastTerm) return;
-    lastTerm = term;
-    if (!term) {
-      matchesSlot.innerHTML = "";
-      return;
-    }
-    const html = await fragment(url(desk.dataset.unitsUrl, { q: term }));
-    if (search.value.trim() === term) matchesSlot.innerHTML = html;
-  }, 200);
-
-  if (search) {
-    search.addEventListener("input", lookup);
-    search.form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const first = matchesSlot.querySelector(".unit-pick");
-      if (first && lastTerm === search.value.trim()) first.click();
-      else lookup();
-    });
-    search.addEventListener("keydown", (event) => {
-      if (event.key === "ArrowDown") {
-        const first = matchesSlot.querySelector(".unit-pick");
-        if (first) {
-          event.preventDefault();
-          first.focus();
-        }
-      }
-    });
-  }
+  window.Desk.unitLookup(desk, search, matchesSlot);
 
   // --- "this is a repair": the repair form, carrying the unit and what was typed -------
   const repairSwitch = $("repair-switch");
@@ -104,16 +55,7 @@
   }
 
   function attachUnit(panel) {
-    const id = panel && panel.dataset.unitId;
-    if (!id) return;
-    unitInput.value = id;
-    $("unit-attached-label").textContent = panel.dataset.unitLabel || "";
-    $("unit-attached").hidden = false;
-    if (!nameInput.value && panel.dataset.residentName) nameInput.value = panel.dataset.residentName;
-    if (!phoneInput.value && panel.dataset.residentPhone) {
-      phoneInput.value = panel.dataset.residentPhone;
-    }
-    updateRepairSwitch();
+    if (window.Desk.attachUnit(form, panel)) updateRepairSwitch();
   }
 
   async function showHistory(params, attach) {
@@ -211,14 +153,7 @@
   form.querySelectorAll("textarea[data-count]").forEach(showCount);
 
   // --- keyboard: Ctrl+Enter saves, Ctrl+Shift+Enter saves and takes the next one --------
-  let sent = false;
-  form.addEventListener("submit", (event) => {
-    if (sent) event.preventDefault();
-    sent = true;
-    window.setTimeout(() => {
-      sent = false;
-    }, 3000);
-  });
+  window.Desk.sendOnce(form);
   // Enter in a one-line field saves, as in any form: the history panel's "link as a
   // repeat" buttons come first in the page and would otherwise be the default button.
   form.addEventListener("keydown", (event) => {

@@ -22,7 +22,10 @@ def login(page, live_server):
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
-        page.get_by_role("button", name="登录").click()
+        # The form always navigates (on, or back with the error); waiting for the next
+        # page's load means its scripts run before the test acts on it.
+        with page.expect_navigation():
+            page.get_by_role("button", name="登录").click()
         return page
 
     return _login
