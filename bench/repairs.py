@@ -122,6 +122,7 @@ COLUMNS = [
     "responsible_party",
     "protective_measures",
     "resident_phoned_at",
+    "arrival_missed",
     "rework_of_id",
     "root_cause_flag",
     "dispatch_due",
@@ -716,6 +717,7 @@ class RepairGenerator:
             responsible,
             measures,
             ts(s.phoned),
+            "f",  # arrival_missed: the seeded cannot-now orders were on time before
             NULL if rework_of is None else str(rework_of[0]),
             "t" if root_cause else "f",
             ts(s.dispatch_due),

@@ -144,6 +144,7 @@ class RepairOrder(ClockedCase):
         null=True,
         blank=True,
         related_name="repair_orders",
+        db_index=False,  # repair_tech_finished_idx leads with it
     )
     # Open to the technicians of the department to take (抢单) rather than assigned.
     published = models.BooleanField(_("open to take"), default=False)
@@ -237,6 +238,8 @@ class RepairOrder(ClockedCase):
                 condition=~Q(status="closed"),
             ),
             models.Index(fields=["unit", "fault", "-reported_at"], name="repair_unit_fault_idx"),
+            # A technician's orders, and what he finished today (his page).
+            models.Index(fields=["technician", "finished_at"], name="repair_tech_finished_idx"),
             # The board's "closed today".
             models.Index(
                 fields=["estate", "closed_at"],
