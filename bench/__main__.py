@@ -28,6 +28,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="repair orders to seed beside the complaints (200,000; 0: none)",
     )
     p.add_argument(
+        "--callbacks",
+        type=int,
+        default=50_000,
+        help="callbacks (回访) still due at CH (50,000; the rest of the year's are done). "
+        "Seeded on their own, for the complaints and repair orders there are, when the "
+        "database holds none or another number due at CH; 0: leave them as they are",
+    )
+    p.add_argument(
+        "--reseed-callbacks",
+        action="store_true",
+        help="truncate the callback tables and seed them again (the cases are kept)",
+    )
+    p.add_argument(
         "--reseed",
         action="store_true",
         help="truncate the complaint tables and seed again even if enough rows are there",
@@ -187,6 +200,42 @@ def seed_repairs(args: argparse.Namespace, name: str) -> dict:
     return result
 
 
+def seed_callbacks(args: argparse.Namespace, name: str) -> dict:
+    """The callbacks of the complaints and repair orders in the database, loaded on their
+    own (the cases are not touched): again whenever their number due at CH is not the one
+    asked for (e.g. after the complaints were seeded again, which truncates them), or
+    with ``--reseed-callbacks``."""
+    from . import callbacks
+
+    callbacks.check_columns()
+    before = callbacks.existing()
+    result: dict = {"skipped": True, **before}
+    stale = args.reseed_callbacks or not before["callbacks"] or before["due_ch"] != args.callbacks
+    if args.no_seed or args.callbacks == 0 or not stale:
+        last = RESULTS / f"seed-callbacks-{name}.json"
+        if last.exists():
+            result["last_seed"] = json.loads(last.read_text())
+        print(
+            f"Not seeding callbacks: callbacks_callback holds {before['callbacks']:,} rows, "
+            f"{before['due_ch']:,} due at CH."
+        )
+        return result
+    if "bench" not in name:
+        sys.exit(f"Refusing to truncate callback tables in {name!r}: not a bench database.")
+    print(f"Seeding callbacks, {args.callbacks:,} due at CH ({before}) ...")
+    result = callbacks.seed(
+        args.callbacks, database_url=args.database_url, workers=args.seed_workers
+    )
+    result["skipped"] = False
+    result["date"] = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+    print(f"Seeded callbacks in {result['seconds']:.1f}s: {result}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"seed-callbacks-{name}.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2)
+    )
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     name = env.database_name(args.database_url)
@@ -232,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(asked for {args.complaints:,}; --reseed to start again)."
         )
     repair_seeding = seed_repairs(args, name)
+    callback_seeding = seed_callbacks(args, name)
     if args.seed_only:
         return 0
 
@@ -267,6 +317,13 @@ def main(argv: list[str] | None = None) -> int:
             r["explain"] = measure.explain(r["slowest_query"])
         results.append(r)
     purge_broker()
+    rates = None
+    if not args.sweep_only and (not wanted or "callback_rates" in wanted):
+        from . import callbacks
+
+        print("\nThe month's callback rates (callbacks.rates.month_rates) ...")
+        rates = callbacks.time_rates()
+        callbacks.print_rates(rates)
 
     print()
     print_table(results)
@@ -307,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         "repair_orders_open": repairs_open,
         "seeding": seeding,
         "repair_seeding": repair_seeding,
+        "callback_seeding": callback_seeding,
+        "callback_rates": rates,
         "iterations": args.iterations,
         "warmup": args.warmup,
         "debug": os.environ.get("DJANGO_DEBUG"),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 ROW = '<tr data-testid="complaint-row">'
 BOARD_LINE = 'data-testid="board-line"'
+CALLBACK_ROW = 'data-testid="callback-row"'
 SHORT_QUEUE_USER = "bench_head_jr_green"
 
 
@@ -104,6 +105,22 @@ def scenarios(ctx: dict) -> list[Scenario]:
             same_queries_as="list_filtered",
         ),
         Scenario(
+            "list_fully_closed",
+            "List: fully closed (callback settled)",
+            "supervisor",
+            "/complaints/",
+            {"callback": "fully_closed"},
+            same_queries_as="list_filtered",
+        ),
+        Scenario(
+            "list_callback_pending",
+            "List: closed, callback pending",
+            "supervisor",
+            "/complaints/",
+            {"callback": "callback_pending"},
+            same_queries_as="list_filtered",
+        ),
+        Scenario(
             "search",
             "Search 漏水 (supervisor, one estate)",
             "supervisor",
@@ -130,6 +147,7 @@ def scenarios(ctx: dict) -> list[Scenario]:
             same_queries_as="search",
         ),
         *repair_scenarios(),
+        *callback_scenarios(),
     ]
 
 
@@ -161,6 +179,21 @@ def repair_scenarios() -> list[Scenario]:
                  row_marker=None),
         Scenario("repair_mine_jr", "Technician's page (a JR technician)", "bench_tech_jr_1",
                  "/repairs/", same_queries_as="repair_mine", row_marker=None),
+    ]  # fmt: skip
+
+
+def callback_scenarios() -> list[Scenario]:
+    """The desk's callback list (回访): CH with 50,000 due (its first page of 50, the
+    counts, the hand-in weeks and the month's rates), and JR's 30 complaints due."""
+    path = "/callbacks/"
+    return [
+        Scenario("callback_list", "Callbacks due, CH (50,000 due)", "clerk", path,
+                 row_marker=CALLBACK_ROW),
+        Scenario("callback_list_repairs", "Callbacks due, CH, repairs only", "clerk", path,
+                 {"kind": "repair"}, same_queries_as="callback_list", row_marker=CALLBACK_ROW),
+        Scenario("callback_list_jr", "Callbacks due, JR, complaints (few)", "clerk_jr", path,
+                 {"kind": "complaint"}, same_queries_as="callback_list",
+                 row_marker=CALLBACK_ROW),
     ]  # fmt: skip
 
 

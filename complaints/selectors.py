@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Length
 from django.http import Http404
 from django.utils import timezone
@@ -96,12 +96,45 @@ def complaint_list(user, *, filters: dict) -> QuerySet[Complaint]:
         qs = qs.exclude(status=Status.CLOSED).filter(next_due__lt=timezone.now())
     if filters.get("repeat"):
         qs = qs.filter(repeat_of__isnull=False)
+    if filters.get("callback"):
+        qs = by_callback(qs, filters["callback"])
     term = (filters.get("q") or "").strip()
     if term:
         qs = _search(qs, term)
     if filters.get("overdue"):
         return qs.order_by("next_due", "id")
     return qs.order_by("-received_at", "-id")
+
+
+FULLY_CLOSED = "fully_closed"
+CALLBACK_PENDING = "callback_pending"
+# The callback's statuses (callbacks.models.Status, read here as strings: complaints must
+# not import the app built on it). A callback is settled when it was done, recorded as
+# not needed (anonymous, out of scope) or the resident was unreachable.
+_CALLBACK_DUE = "due"
+_CALLBACK_SETTLED = ("done", "not_needed", "unreachable")
+
+
+def fully_closed_condition() -> Q:
+    """True of a complaint whose callback is settled and none is waiting: a closed
+    complaint is fully closed only then (SPEC §6). Two EXISTS probes on the callbacks'
+    complaint_id index, through the reverse relation ``Complaint.callbacks``."""
+    callback = Complaint._meta.get_field("callbacks").related_model
+    mine = callback._default_manager.filter(complaint_id=OuterRef("pk"))
+    settled = Exists(mine.filter(status__in=_CALLBACK_SETTLED))
+    waiting = Exists(mine.filter(status=_CALLBACK_DUE))
+    return Q(settled) & ~Q(waiting)
+
+
+def by_callback(qs: QuerySet[Complaint], which: str) -> QuerySet[Complaint]:
+    """Closed complaints, fully closed (``FULLY_CLOSED``) or not yet: a callback waits,
+    or none was ever opened (``CALLBACK_PENDING``)."""
+    qs = qs.filter(status=Status.CLOSED)
+    if which == FULLY_CLOSED:
+        return qs.filter(fully_closed_condition())
+    if which == CALLBACK_PENDING:
+        return qs.exclude(fully_closed_condition())
+    return qs
 
 
 def _search(qs: QuerySet, term: str) -> QuerySet:

@@ -21,6 +21,7 @@ NAV_ITEMS = [
     ),
     (USE_REPAIR_ORDERS, "repairs:mine", _("Repair orders")),
     ((USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW), "repairs:board", _("Repair board")),
+    ((USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW), "callbacks:list", _("Callbacks")),
     (VIEW_ESTATE_OVERVIEW, "reports:overview", _("Estate overview")),
 ]
 

@@ -25,6 +25,9 @@ COMPLAINT_READERS = {
 POST_ONLY = "post only"
 # Repair orders: the desk, the engineering head and technicians, the estate's managers.
 REPAIR_READERS = COMPLAINT_READERS | {"technician"}
+# Callbacks: the desk records them, the estate's managers read how it goes.
+CALLBACK_DESK = {"clerk", "duty_officer", "supervisor", "manager"}
+CALLBACK_READERS = CALLBACK_DESK | {"director", "gm"}
 
 # url name -> roles that get the page on GET (others logged in: 403).
 EXPECTED: dict[str, set[str] | str] = {
@@ -59,6 +62,17 @@ EXPECTED: dict[str, set[str] | str] = {
     "complaints:list": COMPLAINT_READERS,
     "complaints:detail": COMPLAINT_READERS,
     "complaints:print": COMPLAINT_READERS,
+    # Callbacks (回访): a visit's drawn signature is read with its case (the complaint's
+    # or the repair order's page), so by whoever reads the case.
+    "callbacks:list": CALLBACK_READERS,
+    "callbacks:rates": CALLBACK_READERS,
+    "callbacks:record": CALLBACK_READERS,
+    "callbacks:save": POST_ONLY,
+    "callbacks:signature": REPAIR_READERS,
+    "callbacks:letter_new": CALLBACK_DESK,
+    "callbacks:letter_write": POST_ONLY,
+    "callbacks:letter": CALLBACK_READERS,
+    "callbacks:letter_print": CALLBACK_READERS,
     "inbox": EVERYONE,
     "inbox_read_all": POST_ONLY,
     "inbox_read": POST_ONLY,
@@ -102,7 +116,11 @@ def url_for(request):
             return reverse(name, args=[order.pk, order.photos.get().pk])
         if name == "repairs:act":
             return reverse(name, args=[request.getfixturevalue("signed_order").pk, "chase"])
-        if name in ("complaints:decide_extension", "inbox_read"):
+        if name in ("callbacks:record", "callbacks:signature"):
+            return reverse(name, args=[request.getfixturevalue("visited_callback").pk])
+        if name in ("callbacks:letter", "callbacks:letter_print"):
+            return reverse(name, args=[request.getfixturevalue("public_letter").pk])
+        if name in ("complaints:decide_extension", "inbox_read", "callbacks:save"):
             return reverse(name, args=[1])
         return reverse(name)
 
@@ -140,6 +158,54 @@ def signed_order(clerk, technician):
     drawing.save(png, "PNG")
     services.repair_sign(actor=technician, order_id=o.pk, signature=png.getvalue())
     return o
+
+
+@pytest.fixture
+def visited_callback(signed_order, clerk):
+    """The repair's callback, recorded by a visit with the resident's signature drawn."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from callbacks import services
+
+    drawing = Image.new("RGB", (300, 120), "white")
+    ImageDraw.Draw(drawing).line([(10, 100), (290, 20)], fill="black", width=4)
+    png = io.BytesIO()
+    drawing.save(png, "PNG")
+    cb = signed_order.callbacks.get()
+    return services.callback_record(
+        actor=clerk,
+        callback_id=cb.pk,
+        method="visit",
+        reached=True,
+        satisfaction="satisfied",
+        attitude="satisfied",
+        speed="satisfied",
+        quality="satisfied",
+        signature=png.getvalue(),
+    )
+
+
+@pytest.fixture
+def public_letter(clerk, dept_head):
+    """One public letter (公开信) answering the callbacks of two closed complaints."""
+    from callbacks import services
+    from tests.factories.complaints import advance, make_complaint
+
+    ids = [
+        advance(make_complaint(clerk=clerk), to="closed", clerk=clerk, head=dept_head)
+        .callbacks.get()
+        .pk
+        for _ in range(2)
+    ]
+    return services.letter_write(
+        actor=clerk,
+        estate_id=clerk.staff_profile.estate_id,
+        title="关于3号楼漏水的说明",
+        body="各位住户：漏水已处理。",
+        callback_ids=ids,
+    )
 
 
 @pytest.fixture

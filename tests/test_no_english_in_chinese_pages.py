@@ -113,8 +113,15 @@ DESK_PAGES = [
     "repairs:detail",
     "repairs:print",
     "repairs:print_warranty",
+    "callbacks:list",
+    "callbacks:rates",
+    "callbacks:record",
+    "callbacks:letter",
+    "callbacks:letter_print",
 ]
 ORDER_PAGES = {"repairs:detail", "repairs:print", "repairs:print_warranty"}
+CALLBACK_PAGES = {"callbacks:record"}
+LETTER_PAGES = {"callbacks:letter", "callbacks:letter_print"}
 ROLES = [r for r in ROLE_FIXTURES if r != "no_role"]  # everyone with a page to read
 
 
@@ -174,7 +181,36 @@ def order(clerk, technician, dept_head, complaint):
     return o
 
 
-def _desk_urls(complaint, order=None) -> dict[str, str]:
+@pytest.fixture
+def callbacks(clerk, dept_head):
+    """Three closed complaints: one called back unsatisfied (reopened), two answered by a
+    public letter; returns (the first callback, the letter)."""
+    from callbacks import services as callbacks
+    from callbacks.models import Callback
+    from tests.factories.complaints import advance
+
+    for _ in range(3):
+        advance(make_complaint(clerk=clerk), to="closed", clerk=clerk, head=dept_head)
+    first, *rest = Callback.objects.order_by("pk")
+    callbacks.callback_record(
+        actor=clerk,
+        callback_id=first.pk,
+        method="phone",
+        reached=True,
+        satisfaction="not_satisfied",
+        words="还是漏水",
+    )
+    letter = callbacks.letter_write(
+        actor=clerk,
+        estate_id=first.estate_id,
+        title="关于漏水的说明",
+        body="各位住户：……",
+        callback_ids=[cb.pk for cb in rest],
+    )
+    return first, letter
+
+
+def _desk_urls(complaint, order=None, callbacks=None) -> dict[str, str]:
     urls = {}
     for name in DESK_PAGES:
         args = [complaint.pk] if name in ("complaints:detail", "complaints:print") else []
@@ -182,6 +218,10 @@ def _desk_urls(complaint, order=None) -> dict[str, str]:
             if order is None:
                 continue
             args = [order.pk]
+        if name in CALLBACK_PAGES | LETTER_PAGES:
+            if callbacks is None:
+                continue
+            args = [callbacks[0].pk if name in CALLBACK_PAGES else callbacks[1].pk]
         try:
             urls[name] = reverse(name, args=args)
         except NoReverseMatch:  # a page not built yet
@@ -214,10 +254,12 @@ def _typed() -> list[str]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_english_on_chinese_pages(client, user_of, role, complaint, order, admin_rows):
+def test_no_english_on_chinese_pages(
+    client, user_of, role, complaint, order, callbacks, admin_rows
+):
     client.force_login(user_of(role))
     client.cookies.load({"django_language": "zh-hans"})
-    urls = _desk_urls(complaint, order)
+    urls = _desk_urls(complaint, order, callbacks)
     if role == "manager":
         urls |= _admin_urls()
     typed = _typed()

@@ -233,8 +233,8 @@ def test_feedback_is_recorded_once_after_the_work(people):
 
 
 def test_rework_creates_a_new_linked_order(people):
-    o = order_in(Status.SIGNED, people)
-    with pytest.raises(services.RepairError, match="still open"):
+    o = order_in(Status.ARRIVED, people)
+    with pytest.raises(services.RepairError, match="not done yet"):
         services.repair_rework(actor=people["clerk"], order_id=o.pk, reason="仍在漏水")
     o = advance(o, to=Status.CLOSED, clerk=people["clerk"], technician=people["tech"])
     new = services.repair_rework(actor=people["clerk"], order_id=o.pk, reason="仍在漏水")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from staff.models import Department, Estate
 
 from ..models import Category, Grade, Status
+from ..selectors import CALLBACK_PENDING, FULLY_CLOSED
 
 
 class ComplaintFilterForm(forms.Form):
@@ -32,6 +33,17 @@ class ComplaintFilterForm(forms.Form):
     )
     department = forms.ModelChoiceField(
         label=_("Department"), required=False, queryset=Department.objects.none()
+    )
+    # A closed complaint is fully closed once its callback (回访) is done, recorded as
+    # not needed (anonymous) or the resident was unreachable (SPEC §6).
+    callback = forms.ChoiceField(
+        label=_("Callback (回访)"),
+        required=False,
+        choices=[
+            ("", "—"),
+            (FULLY_CLOSED, _("Fully closed (callback done)")),
+            (CALLBACK_PENDING, _("Closed, callback pending")),
+        ],
     )
     open_only = forms.BooleanField(label=_("Open only"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)

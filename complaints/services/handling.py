@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from .. import events, notices, policy
 from ..clocks import DEADLINE_FIELDS, inform_due_for, start_clocks
 from ..models import Closure, Complaint, Extension, Status
+from ..signals import complaint_closed
 from .base import (
     ComplaintError,
     Conflict,
@@ -195,6 +196,7 @@ def complaint_close(*, actor: User, complaint_id: int, override_reason: str = ""
     events.record(
         events.closed(c, actor=actor, override=override_reason, open_repairs=open_repairs)
     )
+    complaint_closed.send(sender=Complaint, complaint=c, actor=actor)
     return c
 
 

@@ -21,6 +21,7 @@ from staff.validators import normalize_phone, validate_phone
 from .. import events, limits, policy
 from ..clocks import TABLE, start_clocks
 from ..models import Closure, Complaint, Status
+from ..signals import complaint_closed
 from .base import (
     ComplaintError,
     Conflict,
@@ -347,6 +348,7 @@ def _close_at_intake(
         fields.append("in_scope")
     _save(c, fields, book or book_of(c))
     events.record(events.closed(c, actor=actor, note=note.strip()))
+    complaint_closed.send(sender=Complaint, complaint=c, actor=actor)
     return c
 
 

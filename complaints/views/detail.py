@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -209,6 +210,18 @@ def _repairs_context(request, c: Complaint) -> dict[str, Any]:
     }
 
 
+def _callbacks(c: Complaint) -> list:
+    """The complaint's callbacks (回访), newest first, in one query. Read through the
+    reverse relation (complaints does not import callbacks); the drawn signature stays
+    in the database (it has its own URL), only whether there is one is read."""
+    return list(
+        c.callbacks.select_related("done_by", "letter")
+        .defer("signature")
+        .annotate(signed=Q(signature__isnull=False))
+        .order_by("-opened_at", "-pk")
+    )
+
+
 def _detail_context(request, c: Complaint, bound: dict | None = None) -> dict:
     bound = bound or {}
     repairs = _repairs_context(request, c)
@@ -242,6 +255,7 @@ def _detail_context(request, c: Complaint, bound: dict | None = None) -> dict:
         ],
         "decision_form": bound.get("decision") or ExtensionDecisionForm(),
         "now": timezone.now(),
+        "callbacks": _callbacks(c),
         **repairs,
     }
 
@@ -258,9 +272,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def print_form(request: HttpRequest, pk: int) -> HttpResponse:
     c = selectors.get_complaint_for_user(request.user, pk)
     events = c.events.select_related("actor").order_by("at", "id")
-    return render(
-        request, "complaints/print.html", {"c": c, "events": events, "now": timezone.now()}
-    )
+    context = {"c": c, "events": events, "now": timezone.now(), "callbacks": _callbacks(c)}
+    return render(request, "complaints/print.html", context)
 
 
 def _back(request: HttpRequest) -> str | None:

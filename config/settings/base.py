@@ -209,6 +209,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # one beat process (never `worker -B` in production); a second one by mistake only
 # wakes the same sweep, which acts once per alarm.
 DEADLINE_SWEEP_SECONDS = env.int("DEADLINE_SWEEP_SECONDS", default=60)
+# A resident not reached at a callback is tried this many times, then recorded as
+# unreachable (SPEC §6).
+CALLBACK_MAX_TRIES = env.int("CALLBACK_MAX_TRIES", default=3)
 # Cases of one kind handled per transaction by the sweep.
 DEADLINE_SWEEP_BATCH = env.int("DEADLINE_SWEEP_BATCH", default=200)
 # The deadline sweep has a queue and a worker process of its own (`make run` and

@@ -22,6 +22,7 @@ from .. import events
 from ..clocks import TABLE, arrive_due_for, dispatch_due_for, feedback_due_for, promise_due_for
 from ..images import checked_signature
 from ..models import Fault, RepairKind, RepairOrder, Source, Status, Urgency
+from ..signals import repair_finished
 from .base import (
     Conflict,
     NotAllowed,
@@ -298,6 +299,7 @@ def repair_finish(
         fields.append("kind")
     _save(o, fields, book)
     events.record(events.finished(o, actor=actor))
+    repair_finished.send(sender=RepairOrder, order=o, actor=actor)
     return o
 
 
@@ -456,7 +458,8 @@ def repair_rework(
     appointment_at: dt.datetime | None = None,
 ) -> RepairOrder:
     """The resident is not satisfied (返工): a new order for the same unit and fault,
-    reported now and linked to the closed one; it counts against the rework rate."""
+    reported now and linked to the one whose work was done; it counts against the rework
+    rate."""
     reason = checked_text(reason)
     if not reason:
         raise RepairError(_("Give the reason the work is to be redone."))

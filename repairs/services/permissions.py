@@ -211,9 +211,11 @@ def _desk_head_or_assigned(actor: Actor, o: RepairOrder) -> bool:
 
 
 def _rework_refusal(o: RepairOrder) -> RepairError | None:
-    if o.status == Status.CLOSED:
+    """Rework redoes work that was done: from the end of the work on (a callback may
+    find the resident unhappy before the order is closed)."""
+    if o.status in (Status.FINISHED, Status.SIGNED, Status.CLOSED):
         return None
-    return IllegalTransition(_("Only a closed order is reworked; this one is still open."))
+    return IllegalTransition(_("Only work that was done is reworked; this one is not done yet."))
 
 
 DISPATCH = Permission(_desk_or_head, DESK_OR_HEAD, _dispatch_refusal)

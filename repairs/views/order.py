@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -284,6 +284,18 @@ def unit_orders(o: RepairOrder) -> QuerySet[RepairOrder]:
     )
 
 
+def _callbacks(o: RepairOrder) -> list:
+    """The order's callbacks (回访), newest first, in one query. Read through the reverse
+    relation (repairs does not import callbacks); the drawn signature stays in the
+    database (it has its own URL), only whether there is one is read."""
+    return list(
+        o.callbacks.select_related("done_by", "letter")
+        .defer("signature")
+        .annotate(signed=Q(signature__isnull=False))
+        .order_by("-opened_at", "-pk")
+    )
+
+
 def _context(request, o: RepairOrder, bound: dict | None = None) -> dict[str, Any]:
     bound = bound or {}
     actions = []
@@ -317,6 +329,7 @@ def _context(request, o: RepairOrder, bound: dict | None = None) -> dict[str, An
         "photos": list(o.photos.only("pk", "stage", "width", "height", "at")),
         "unit_orders": unit_orders(o),
         "reworks": list(o.reworks.only("pk", "number", "status")),
+        "callbacks": _callbacks(o),
         "now": timezone.now(),
     }
 
@@ -360,7 +373,12 @@ def act(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse
 def print_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The 《维修服务通知单》 on A4, with the resident's signature."""
     o = _order(request.user, pk)
-    context = {"o": o, "fee_lines": list(o.fee_lines.all()), "now": timezone.now()}
+    context = {
+        "o": o,
+        "fee_lines": list(o.fee_lines.all()),
+        "callbacks": _callbacks(o),
+        "now": timezone.now(),
+    }
     return render(request, "repairs/print.html", context)
 
 
