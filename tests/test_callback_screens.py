@@ -625,3 +625,25 @@ def test_another_estates_letter_is_404(client, clerk, dept_head, other_clerk):
 def test_the_navigation_offers_callbacks(client, user_of, role, shown):
     html = english(client, user_of(role)).get(reverse("inbox")).content.decode()
     assert (f'href="{LIST}"' in html) is shown
+
+
+def test_a_new_matter_raised_at_a_callback_opens_the_intake_or_the_repair_form(
+    client, clerk, dept_head
+):
+    """A new matter becomes a complaint or a repair order, carried with the unit and the
+    caller (the case's clocks then give the reply its time)."""
+    from callbacks.models import Callback
+    from tests.factories.complaints import advance, make_complaint
+    from tests.factories.staff import UnitFactory
+
+    unit = UnitFactory(estate=clerk.staff_profile.estate)
+    advance(make_complaint(clerk=clerk, unit=unit), to="closed", clerk=clerk, head=dept_head)
+    cb = Callback.objects.get()
+    client.force_login(clerk)
+    html = client.get(reverse("callbacks:record", args=[cb.pk])).content.decode()
+    assert f'{reverse("complaints:intake")}?unit={unit.pk}' in html
+    repair = re.search(r'href="([^"]+)" data-testid="new-repair"', html)
+    assert repair is not None
+    page = client.get(repair.group(1).replace("&amp;", "&"))
+    assert page.status_code == 200
+    assert page.context["form"].initial["unit_id"] == unit.pk
