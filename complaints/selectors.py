@@ -90,6 +90,13 @@ def complaint_list(user, *, filters: dict) -> QuerySet[Complaint]:
             qs = qs.filter(**{field: filters[field]})
     if filters.get("department"):
         qs = qs.filter(department=filters["department"])
+    zone = timezone.get_current_timezone()
+    if filters.get("received_from"):
+        start = dt.datetime.combine(filters["received_from"], dt.time.min, tzinfo=zone)
+        qs = qs.filter(received_at__gte=start)
+    if filters.get("received_to"):
+        end = dt.datetime.combine(filters["received_to"], dt.time.min, tzinfo=zone)
+        qs = qs.filter(received_at__lt=end + dt.timedelta(days=1))
     if filters.get("open_only"):
         qs = qs.exclude(status=Status.CLOSED)
     if filters.get("overdue"):

@@ -1,1 +1,106 @@
-# Models arrive with the reports feature.
+"""The monthly statistics report (SPEC §7; 002 §8, 004 §4.2.9.3): by the 30th of each
+month the supervisor gets the month's figures of the estate, writes the analysis and
+the measures (分析与改进措施), and hands it to the office director, who signs it off.
+
+The figures are stored as they were built (``data``, the shape of
+``reports.monthly.build_report``): a later edit of a complaint never changes a stored
+report. Building again (``regenerated``) is an event of the report's log, which says
+which figures changed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import LogEntry
+from staff.models import Estate
+
+
+class MonthlyReport(models.Model):
+    estate = models.ForeignKey(
+        Estate, verbose_name=_("estate"), on_delete=models.PROTECT, related_name="monthly_reports"
+    )
+    # The first day of the month reported on.
+    month = models.DateField(_("month"))
+    data = models.JSONField(_("figures"), default=dict, encoder=DjangoJSONEncoder)
+    built_at = models.DateTimeField(_("built at"))
+    # None: built by the monthly job.
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("built by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    analysis = models.TextField(_("analysis and improvement measures (分析与改进措施)"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed off by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("monthly report (月度统计)")
+        verbose_name_plural = _("monthly reports (月度统计)")
+        ordering = ["-month", "estate_id"]
+        constraints = [
+            # Once per estate and month: the monthly job claims the month with it.
+            models.UniqueConstraint(fields=["estate", "month"], name="monthly_report_once"),
+            models.CheckConstraint(condition=Q(month__day=1), name="monthly_report_first_day"),
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True) | Q(submitted_at__isnull=False),
+                name="monthly_report_signed_after_submit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.month:%Y-%m}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class EventKind(models.TextChoices):
+    BUILT = "built", _("Built (生成)")
+    REGENERATED = "regenerated", _("Built again (重新生成)")
+    SUBMITTED = "submitted", _("Submitted to the office director (提交)")
+    SIGNED = "signed", _("Signed off (审核签字)")
+
+
+class ReportEvent(LogEntry):
+    """One line of a monthly report's log. Append-only (a database trigger)."""
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("report"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("event"), max_length=12, choices=EventKind)
+
+    class Meta(LogEntry.Meta):
+        verbose_name = _("monthly report log entry")
+        verbose_name_plural = _("monthly report log")
+        indexes = [models.Index(fields=["report", "at"], name="report_event_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.get_kind_display()}"

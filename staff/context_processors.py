@@ -23,6 +23,7 @@ NAV_ITEMS = [
     ((USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW), "repairs:board", _("Repair board")),
     ((USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW), "callbacks:list", _("Callbacks")),
     (VIEW_ESTATE_OVERVIEW, "reports:overview", _("Estate overview")),
+    (VIEW_ESTATE_OVERVIEW, "reports:monthly_list", _("Monthly reports")),
 ]
 
 

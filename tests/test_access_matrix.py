@@ -28,6 +28,7 @@ REPAIR_READERS = COMPLAINT_READERS | {"technician"}
 # Callbacks: the desk records them, the estate's managers read how it goes.
 CALLBACK_DESK = {"clerk", "duty_officer", "supervisor", "manager"}
 CALLBACK_READERS = CALLBACK_DESK | {"director", "gm"}
+MONTHLY_READERS = {"supervisor", "director", "gm", "manager"}
 
 # url name -> roles that get the page on GET (others logged in: 403).
 EXPECTED: dict[str, set[str] | str] = {
@@ -57,6 +58,15 @@ EXPECTED: dict[str, set[str] | str] = {
     "repairs:board_live": COMPLAINT_READERS,
     "repairs:roster": COMPLAINT_READERS,
     "reports:overview": {"supervisor", "director", "gm", "manager"},
+    # The monthly report (月度统计): the estate's supervisor, its office director, the
+    # general manager; the staff complained about repeatedly are on it for managers only
+    # (tests/test_report_cycle.py).
+    "reports:monthly_list": MONTHLY_READERS,
+    "reports:monthly": MONTHLY_READERS,
+    "reports:monthly_print": MONTHLY_READERS,
+    "reports:monthly_xlsx": MONTHLY_READERS,
+    "reports:monthly_csv": MONTHLY_READERS,
+    "reports:monthly_act": POST_ONLY,
     # Complaint pages: every role that works complaints; rows are scoped further
     # (tests/test_complaint_access.py checks estates and departments).
     "complaints:list": COMPLAINT_READERS,
@@ -120,6 +130,10 @@ def url_for(request):
             return reverse(name, args=[request.getfixturevalue("visited_callback").pk])
         if name in ("callbacks:letter", "callbacks:letter_print"):
             return reverse(name, args=[request.getfixturevalue("public_letter").pk])
+        if name in MONTHLY_REPORT_URLS:
+            return reverse(name, args=[request.getfixturevalue("monthly_report").pk])
+        if name == "reports:monthly_act":
+            return reverse(name, args=[request.getfixturevalue("monthly_report").pk, "sign"])
         if name in ("complaints:decide_extension", "inbox_read", "callbacks:save"):
             return reverse(name, args=[1])
         return reverse(name)
@@ -133,6 +147,36 @@ REPAIR_ORDER_URLS = {
     "repairs:print_warranty",
     "repairs:signature",
 }
+
+
+MONTHLY_REPORT_URLS = {
+    "reports:monthly",
+    "reports:monthly_print",
+    "reports:monthly_xlsx",
+    "reports:monthly_csv",
+}
+
+
+@pytest.fixture
+def monthly_report(ch):
+    """A stored monthly report of the estate (its figures as ``build_report`` gives them)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reports.models import MonthlyReport
+
+    row = {"key": "grade.minor", "label": "轻微", "value": 2, "previous": 1, "last_year": 0}
+    data = {
+        "month": "2026-11",
+        "estates": [ch.pk],
+        "sections": [{"key": "complaints", "title": "投诉", "rows": [{**row, "link": None}]}],
+        "late": [],
+        "ladder": [{"name": "李四", "department": "工程部", "count": 2, "step": "批评"}],
+    }
+    return MonthlyReport.objects.create(
+        estate=ch, month=dt.date(2026, 11, 1), data=data, built_at=timezone.now()
+    )
 
 
 @pytest.fixture

@@ -641,7 +641,7 @@ def test_a_new_matter_raised_at_a_callback_opens_the_intake_or_the_repair_form(
     cb = Callback.objects.get()
     client.force_login(clerk)
     html = client.get(reverse("callbacks:record", args=[cb.pk])).content.decode()
-    assert f'{reverse("complaints:intake")}?unit={unit.pk}' in html
+    assert f"{reverse('complaints:intake')}?unit={unit.pk}" in html
     repair = re.search(r'href="([^"]+)" data-testid="new-repair"', html)
     assert repair is not None
     page = client.get(repair.group(1).replace("&amp;", "&"))

@@ -168,3 +168,30 @@ def test_an_unknown_choice_is_ignored(cases, supervisor):
     page = client.get(reverse("complaints:list"), {"callback": "nonsense"})
     assert page.status_code == 200
     assert len(page.context["complaints"]) == len(cases)
+
+
+def test_the_list_filters_by_the_local_days_received(client, clerk, supervisor):
+    """The monthly report's counts link here with the month's first and last day."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from tests.factories.complaints import make_complaint
+
+    sh = ZoneInfo("Asia/Shanghai")
+    made = {}
+    for name, moment in {
+        "october": dt.datetime(2026, 10, 31, 23, 59, tzinfo=sh),
+        "first": dt.datetime(2026, 11, 1, 0, 0, tzinfo=sh),
+        "last": dt.datetime(2026, 11, 30, 23, 59, tzinfo=sh),
+        "december": dt.datetime(2026, 12, 1, 0, 0, tzinfo=sh),
+    }.items():
+        with time_machine.travel(moment, tick=False):
+            made[name] = make_complaint(clerk=clerk).number
+    client.force_login(supervisor)
+    page = client.get(
+        reverse("complaints:list"), {"received_from": "2026-11-01", "received_to": "2026-11-30"}
+    )
+    shown = {c.number for c in page.context["complaints"]}
+    assert shown == {made["first"], made["last"]}

@@ -118,10 +118,14 @@ DESK_PAGES = [
     "callbacks:record",
     "callbacks:letter",
     "callbacks:letter_print",
+    "reports:monthly_list",
+    "reports:monthly",
+    "reports:monthly_print",
 ]
 ORDER_PAGES = {"repairs:detail", "repairs:print", "repairs:print_warranty"}
 CALLBACK_PAGES = {"callbacks:record"}
 LETTER_PAGES = {"callbacks:letter", "callbacks:letter_print"}
+REPORT_PAGES = {"reports:monthly", "reports:monthly_print"}
 ROLES = [r for r in ROLE_FIXTURES if r != "no_role"]  # everyone with a page to read
 
 
@@ -210,7 +214,18 @@ def callbacks(clerk, dept_head):
     return first, letter
 
 
-def _desk_urls(complaint, order=None, callbacks=None) -> dict[str, str]:
+@pytest.fixture
+def monthly_report(complaint, order, callbacks):
+    """This month's report of the estate, built with something in every section."""
+    from django.utils import timezone
+
+    from reports import services as reports
+
+    month = timezone.localdate().replace(day=1)
+    return reports.report_build(estate_id=complaint.estate_id, month=month)
+
+
+def _desk_urls(complaint, order=None, callbacks=None, report=None) -> dict[str, str]:
     urls = {}
     for name in DESK_PAGES:
         args = [complaint.pk] if name in ("complaints:detail", "complaints:print") else []
@@ -222,6 +237,10 @@ def _desk_urls(complaint, order=None, callbacks=None) -> dict[str, str]:
             if callbacks is None:
                 continue
             args = [callbacks[0].pk if name in CALLBACK_PAGES else callbacks[1].pk]
+        if name in REPORT_PAGES:
+            if report is None:
+                continue
+            args = [report.pk]
         try:
             urls[name] = reverse(name, args=args)
         except NoReverseMatch:  # a page not built yet
@@ -255,11 +274,11 @@ def _typed() -> list[str]:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_no_english_on_chinese_pages(
-    client, user_of, role, complaint, order, callbacks, admin_rows
+    client, user_of, role, complaint, order, callbacks, monthly_report, admin_rows
 ):
     client.force_login(user_of(role))
     client.cookies.load({"django_language": "zh-hans"})
-    urls = _desk_urls(complaint, order, callbacks)
+    urls = _desk_urls(complaint, order, callbacks, monthly_report)
     if role == "manager":
         urls |= _admin_urls()
     typed = _typed()

@@ -45,6 +45,13 @@ class ComplaintFilterForm(forms.Form):
             (CALLBACK_PENDING, _("Closed, callback pending")),
         ],
     )
+    # Received within these days (the monthly report's counts link here).
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     open_only = forms.BooleanField(label=_("Open only"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     repeat = forms.BooleanField(label=_("Repeat complaints"), required=False)

@@ -9,7 +9,7 @@ localhost, or fails loudly where no safe default exists (see production.py).
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab  # noqa: F401  (used by later schedules)
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -245,6 +245,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "staff.tasks.send_digests",
         "schedule": 60.0 * NOTIFY_DIGEST_MINUTES,
         "options": {"expires": 60 * NOTIFY_DIGEST_MINUTES},
+    },
+    # SPEC §7: each estate's monthly report on the 30th (the last day of February);
+    # the task itself tells the report day from days 28-31.
+    "monthly-reports": {
+        "task": "reports.tasks.build_monthly_reports",
+        "schedule": crontab(minute=0, hour=18, day_of_month="28-31"),
+        "options": {"expires": 6 * 3600},
     },
 }
 

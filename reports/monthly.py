@@ -1,0 +1,495 @@
+"""The month's statistics and analysis for the supervisor (SPEC §7; 002 §8, 004 §4.2.9.3):
+complaints, the on-time rates of their clocks, callbacks, repairs, and the staff
+complained about in the year (000 part 2 §12). ``build_report`` returns a plain,
+JSON-serialisable dict: it is stored in a JSONField and rendered by a generic template.
+
+Every figure is given for the month, the month before and the same month a year before:
+each query covers the three windows at once (a ``CASE`` on the date gives the window) and
+is grouped by it, so the few groups, not the rows, are rolled up in Python. A month is
+[the first day 00:00, the next month's first day 00:00) in Asia/Shanghai
+(``repairs.figures.month_bounds``).
+
+Definitions:
+
+- complaints: those received in the month, at the estates given; by grade (as it stands
+  now, after any regrade or upgrade), channel, category and the department it was routed
+  to; in scope (``in_scope``) or not; solved on the spot (``closure``); repeat
+  (``repeat_of`` set); escalated (``escalated_to`` set, by hand or by the sweep);
+- extensions: those requested in the month; approved and refused by their decision now;
+- a clock's on-time rate: over the complaints whose deadline (the clock's ``due`` column,
+  ``complaints.clocks.TABLE``) fell in the month, those whose ``done`` column is set and
+  ``<= due`` are on time; those done later, or not done though the deadline ran out
+  while the complaint was open (closed after it, or still open at ``now``), are late;
+  the others (not yet due; closed before it without it, e.g. at intake: out of scope
+  or solved on the spot) are not counted. The columns hold the
+  current deadline: a reopened complaint is measured on its new clocks, and the upgrade
+  clock (``replans``) is not a service promise and is left out. The late ones of the
+  month are listed (at most ``LATE_LIMIT``), the earliest deadline first;
+- callbacks: ``callbacks.rates.month_rates``; repairs: ``repairs.figures.month_figures``
+  (orders reported in the month), and the orders by kind;
+- the ladder: complaints naming a person (``target_staff``, trimmed, non-empty) received
+  in the twelve months ending with the month, counted per (person, department
+  complained about); the count's step of 000 part 2 §12: 1 talk, 2 public criticism,
+  3 fails the year's appraisal, 4 or more suspended from post.
+
+A rate with nothing to count is ``None``. Links drill down to the complaint list with its
+own filters (``ComplaintFilterForm``), so the list's scoping applies; a figure the list
+cannot filter on gets no link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Trim
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from callbacks.rates import month_rates
+from complaints.clocks import CLOCK_LABELS, TABLE
+from complaints.forms.filters import ComplaintFilterForm
+from complaints.models import Category, Channel, Closure, Complaint, Extension, Grade
+from repairs.figures import month_bounds, month_figures
+from repairs.models import RepairKind, RepairOrder
+
+LATE_LIMIT = 200
+WINDOWS = ("value", "previous", "last_year")
+LADDER_STEPS = 4
+
+Window = tuple[dt.datetime, dt.datetime]
+Values = dict[str, Any]  # window name -> value
+
+
+def _months(month_start: dt.date) -> list[dt.date]:
+    """The month, the one before and the same month a year before."""
+    first = month_start.replace(day=1)
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    return [first, previous, first.replace(year=first.year - 1)]
+
+
+def _window_case(column: str, windows: list[Window]) -> Case:
+    """0, 1 or 2: which window the date in ``column`` falls in (NULL: none)."""
+    whens = [
+        When(**{f"{column}__gte": start, f"{column}__lt": end}, then=Value(i))
+        for i, (start, end) in enumerate(windows)
+    ]
+    return Case(*whens, default=None, output_field=IntegerField())
+
+
+def _in_windows(column: str, windows: list[Window]) -> Q:
+    q = Q()
+    for start, end in windows:
+        q |= Q(**{f"{column}__gte": start, f"{column}__lt": end})
+    return q
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(100 * part / whole, 1)
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _row(
+    key: str, label: str, values: Mapping[str, Any], *, link: str | None = None, unit: str = ""
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        **{w: values.get(w, 0 if unit == "" else None) for w in WINDOWS},
+        "link": link,
+        "unit": unit,
+    }
+
+
+# --- links ---------------------------------------------------------------------------
+
+
+def _linker(estate_ids: list[int], month: Window) -> Callable[..., str | None]:
+    """A function of the list's filters giving the drill-down link of the month, or None
+    when the list has no such filter (a date range, a channel...) or the estates cannot be
+    told to it (several)."""
+    start, end = month
+    base: dict[str, Any] = {
+        "received_from": timezone.localdate(start).isoformat(),
+        "received_to": (timezone.localdate(end) - dt.timedelta(days=1)).isoformat(),
+    }
+    url = reverse("complaints:list")
+    fields = ComplaintFilterForm.base_fields
+
+    def link(**params: Any) -> str | None:
+        if len(estate_ids) != 1:
+            return None
+        query = {"estate": estate_ids[0], **params, **base}
+        if any(name not in fields for name in query):
+            return None
+        return f"{url}?{urlencode(query)}"
+
+    return link
+
+
+# --- complaints ----------------------------------------------------------------------
+
+
+def _complaint_groups(estate_ids: list[int], windows: list[Window]) -> list[Mapping[str, Any]]:
+    """The month's complaints counted by window and every dimension of the section."""
+    return list(
+        Complaint.objects.filter(estate_id__in=estate_ids)
+        .filter(_in_windows("received_at", windows))
+        .annotate(
+            window=_window_case("received_at", windows),
+            repeat=ExpressionWrapper(Q(repeat_of__isnull=False), output_field=BooleanField()),
+            escalated=ExpressionWrapper(~Q(escalated_to=""), output_field=BooleanField()),
+        )
+        .values(
+            "window",
+            "grade",
+            "channel",
+            "category",
+            "department_id",
+            "department__name",
+            "department__estate__name",
+            "in_scope",
+            "closure",
+            "repeat",
+            "escalated",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _complaint_section(
+    estate_ids: list[int], windows: list[Window], link: Callable[..., str | None]
+) -> dict[str, Any]:
+    counts: dict[str, Values] = defaultdict(dict)
+    departments: dict[int | None, str] = {}
+    several = len(estate_ids) > 1
+
+    def add(key: str, window: str, n: int) -> None:
+        counts[key][window] = counts[key].get(window, 0) + n
+
+    for g in _complaint_groups(estate_ids, windows):
+        w, n = WINDOWS[g["window"]], g["n"]
+        add("total", w, n)
+        add(f"grade.{g['grade']}", w, n)
+        add(f"channel.{g['channel']}", w, n)
+        add(f"category.{g['category']}", w, n)
+        d = g["department_id"]
+        if d not in departments:
+            name = g["department__name"] or _("Not routed")
+            estate = g["department__estate__name"]
+            departments[d] = f"{estate} · {name}" if several and estate else name
+        add(f"department.{d or 'none'}", w, n)
+        add("scope.in" if g["in_scope"] else "scope.out", w, n)
+        if g["closure"] == Closure.ON_THE_SPOT:
+            add("on_the_spot", w, n)
+        if g["repeat"]:
+            add("repeat", w, n)
+        if g["escalated"]:
+            add("escalated", w, n)
+    for e in _extension_groups(estate_ids, windows):
+        w = WINDOWS[e["window"]]
+        add("extension.asked", w, e["n"])
+        if e["decision"] in (Extension.Decision.APPROVED, Extension.Decision.REFUSED):
+            add(f"extension.{e['decision']}", w, e["n"])
+
+    def row(key: str, label: str, **filters: Any) -> dict[str, Any]:
+        return _row(key, label, counts.get(key, {}), link=link(**filters))
+
+    rows = [row("total", _("Complaints received"))]
+    rows += [row(f"grade.{v}", str(lbl), grade=v) for v, lbl in Grade.choices]
+    rows += [
+        _row(f"channel.{v}", str(lbl), counts.get(f"channel.{v}", {})) for v, lbl in Channel.choices
+    ]
+    rows += [row(f"category.{v}", str(lbl), category=v) for v, lbl in Category.choices]
+    ordered = sorted(departments.items(), key=lambda kv: (kv[0] is None, kv[1]))
+    rows += [
+        row(
+            f"department.{d or 'none'}",
+            _("Department: %(name)s") % {"name": name},
+            **({"department": d} if d else {"unrouted": 1}),
+        )
+        for d, name in ordered
+    ]
+    rows += [
+        _row("scope.in", _("Within the company's scope"), counts.get("scope.in", {})),
+        _row("scope.out", _("Out of scope (非公司职责范围)"), counts.get("scope.out", {})),
+        _row("on_the_spot", _("Solved on the spot (当场解决)"), counts.get("on_the_spot", {})),
+        row("repeat", _("Repeat complaints (二次投诉)"), repeat="on"),
+        _row("escalated", _("Escalated (上报)"), counts.get("escalated", {})),
+        _row(
+            "extension.asked", _("Extensions asked (申请延期)"), counts.get("extension.asked", {})
+        ),
+        _row("extension.approved", _("Extensions approved"), counts.get("extension.approved", {})),
+        _row("extension.refused", _("Extensions refused"), counts.get("extension.refused", {})),
+    ]
+    return {"key": "complaints", "title": _("Complaints (投诉)"), "rows": rows}
+
+
+def _extension_groups(estate_ids: list[int], windows: list[Window]) -> list[Mapping[str, Any]]:
+    return list(
+        Extension.objects.filter(complaint__estate_id__in=estate_ids)
+        .filter(_in_windows("requested_at", windows))
+        .annotate(window=_window_case("requested_at", windows))
+        .values("window", "decision")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+# --- clocks --------------------------------------------------------------------------
+
+
+def _clocks() -> list[Any]:
+    return [c for c in TABLE.clocks if not c.replans]
+
+
+def _open_until(now: dt.datetime) -> Coalesce:
+    return Coalesce("closed_at", Value(now))
+
+
+def _late(due: str, done: str, now: dt.datetime) -> Q:
+    """Met after its deadline, or not met though the deadline ran out while the
+    complaint was open (closed later, or still open at ``now``)."""
+    return Q(**{f"{done}__gt": F(due)}) | Q(
+        **{f"{done}__isnull": True, f"{due}__lt": _open_until(now)}
+    )
+
+
+def _counted(due: str, done: str, now: dt.datetime) -> Q:
+    return Q(**{f"{done}__isnull": False}) | Q(**{f"{due}__lt": _open_until(now)})
+
+
+def _in(column: str, window: Window) -> Q:
+    return Q(**{f"{column}__gte": window[0], f"{column}__lt": window[1]})
+
+
+def _clock_section(
+    estate_ids: list[int], windows: list[Window], now: dt.datetime
+) -> dict[str, Any]:
+    """One query: for each clock and window, the deadlines counted and those missed."""
+    aggregates = {}
+    due_in_any = Q()
+    for clock in _clocks():
+        due_in_any |= _in_windows(clock.due, windows)
+        for i, window in enumerate(windows):
+            inside = _in(clock.due, window)
+            aggregates[f"{clock.name}_{i}_n"] = Count(
+                "pk", filter=inside & _counted(clock.due, clock.done, now)
+            )
+            aggregates[f"{clock.name}_{i}_late"] = Count(
+                "pk", filter=inside & _late(clock.due, clock.done, now)
+            )
+    figures = (
+        Complaint.objects.filter(estate_id__in=estate_ids)
+        .filter(due_in_any)
+        .aggregate(**aggregates)
+    )
+    rows = []
+    for clock in _clocks():
+        values = {}
+        for i, w in enumerate(WINDOWS):
+            n, late = figures[f"{clock.name}_{i}_n"], figures[f"{clock.name}_{i}_late"]
+            values[w] = _percent(n - late, n)
+        label = _("On time: %(clock)s") % {"clock": CLOCK_LABELS[clock.name]}
+        rows.append(_row(f"clock.{clock.name}", label, values, unit="%"))
+    return {"key": "clocks", "title": _("Complaint clocks on time (时效)"), "rows": rows}
+
+
+def _late_items(estate_ids: list[int], month: Window, now: dt.datetime) -> list[dict[str, Any]]:
+    """The deadlines of the month that were missed: one UNION ALL over the clocks."""
+    parts: list[Any] = [
+        Complaint.objects.filter(estate_id__in=estate_ids)
+        .filter(_in(clock.due, month) & _late(clock.due, clock.done, now))
+        .annotate(clock=Value(clock.name), due_at=F(clock.due), done_at=F(clock.done))
+        .values("pk", "number", "clock", "due_at", "done_at")
+        .order_by()
+        for clock in _clocks()
+    ]
+    union: Any = parts[0].union(*parts[1:], all=True).order_by("due_at", "number", "clock")
+    detail = reverse("complaints:detail", args=[0])
+    return [
+        {
+            "number": r["number"],
+            "clock": str(CLOCK_LABELS[r["clock"]]),
+            "due": timezone.localtime(r["due_at"]).isoformat(),
+            "done": timezone.localtime(r["done_at"]).isoformat() if r["done_at"] else None,
+            "link": detail.replace("/0/", f"/{r['pk']}/"),
+        }
+        for r in union[:LATE_LIMIT]
+    ]
+
+
+# --- callbacks and repairs -----------------------------------------------------------
+
+
+def _callback_section(estate_ids: list[int], months: list[dt.date], now: dt.datetime) -> dict:
+    rates = [month_rates(estate_ids, m, now=now).total for m in months]
+    lines = [
+        ("complaint_rate", _("Complaint callback rate (投诉回访率)")),
+        ("repair_rate", _("Repair callback rate (维修回访率)")),
+        ("handling_rate", _("Callback handling rate")),
+        ("satisfaction_rate", _("Satisfied or basically satisfied")),
+    ]
+    rows = [
+        _row(
+            f"callback.{name}",
+            label,
+            {w: _round(getattr(r, name)) for w, r in zip(WINDOWS, rates, strict=True)},
+            unit="%",
+        )
+        for name, label in lines
+    ]
+    return {"key": "callbacks", "title": _("Callbacks (回访)"), "rows": rows}
+
+
+def _repair_kinds(estate_ids: list[int], windows: list[Window]) -> dict[str, Values]:
+    counts: dict[str, Values] = defaultdict(dict)
+    for g in (
+        RepairOrder.objects.filter(estate_id__in=estate_ids)
+        .filter(_in_windows("reported_at", windows))
+        .annotate(window=_window_case("reported_at", windows))
+        .values("window", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[g["kind"]][WINDOWS[g["window"]]] = g["n"]
+    return counts
+
+
+def _repair_section(
+    estate_ids: list[int], months: list[dt.date], windows: list[Window], now: dt.datetime
+) -> dict[str, Any]:
+    totals = [month_figures(estate_ids, m, now=now).total for m in months]
+
+    def values(get: Callable[[Any], Any]) -> Values:
+        return {w: get(t) for w, t in zip(WINDOWS, totals, strict=True)}
+
+    def money(d: Decimal) -> float:
+        return float(d.quantize(Decimal("0.01")))
+
+    kinds = _repair_kinds(estate_ids, windows)
+    rows = [_row("repair.orders", _("Repair orders (维修单)"), values(lambda t: t.orders))]
+    rows += [_row(f"repair.kind.{v}", str(lbl), kinds.get(v, {})) for v, lbl in RepairKind.choices]
+    rows += [
+        _row(
+            "repair.dispatch_rate",
+            _("Dispatched on time"),
+            values(lambda t: _round(t.dispatch_rate)),
+            unit="%",
+        ),
+        _row(
+            "repair.arrive_rate",
+            _("Arrived on time"),
+            values(lambda t: _round(t.arrive_rate)),
+            unit="%",
+        ),
+        _row(
+            "repair.minutes_to_arrive",
+            _("Average minutes to arrive"),
+            values(lambda t: _round(t.minutes_to_arrive)),
+        ),
+        _row(
+            "repair.minutes_to_finish",
+            _("Average minutes to finish the work"),
+            values(lambda t: _round(t.minutes_to_finish)),
+        ),
+        _row(
+            "repair.rework_rate",
+            _("Rework rate (返工率)"),
+            values(lambda t: _round(t.rework_rate)),
+            unit="%",
+        ),
+        _row(
+            "repair.revenue",
+            _("Paid repair revenue (有偿维修收入)"),
+            values(lambda t: money(t.revenue)),
+        ),
+    ]
+    return {"key": "repairs", "title": _("Repairs (维修)"), "rows": rows}
+
+
+# --- the ladder ----------------------------------------------------------------------
+
+
+def ladder_step(count: int) -> str:
+    """What 000 part 2 §12 does to a person complained about ``count`` times in a year."""
+    steps = {
+        1: _("Talk with a manager (谈心教育)"),
+        2: _("Public criticism, written self-criticism (公开批评)"),
+        3: _("Fails the year's appraisal (年度考核不合格)"),
+        4: _("Suspended from post (待岗)"),
+    }
+    return steps[min(max(count, 1), LADDER_STEPS)]
+
+
+def _ladder(estate_ids: list[int], month_start: dt.date) -> list[dict[str, Any]]:
+    """People complained about in the twelve months ending with the month."""
+    first = month_start.replace(day=1)
+    # The end of the same month a year before is the start of the twelve months.
+    _start, year_start = month_bounds(first.replace(year=first.year - 1))
+    _start, end = month_bounds(first)
+    rows = (
+        Complaint.objects.filter(
+            estate_id__in=estate_ids, received_at__gte=year_start, received_at__lt=end
+        )
+        .annotate(person=Trim("target_staff"))
+        .exclude(person="")
+        .values("person", "target_department_id", "target_department__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "person", "target_department__name")
+    )
+    return [
+        {
+            "name": r["person"],
+            "department": r["target_department__name"] or "",
+            "count": r["n"],
+            "step": ladder_step(r["n"]),
+        }
+        for r in rows
+    ]
+
+
+# --- the report ----------------------------------------------------------------------
+
+
+def build_report(
+    estate_ids: Iterable[int], month_start: dt.date, *, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The month's report for the estates ``estate_ids``, as a JSON-serialisable dict."""
+    now = now or timezone.now()
+    ids = sorted(set(estate_ids))
+    months = _months(month_start)
+    windows = [month_bounds(m) for m in months]
+    link = _linker(ids, windows[0])
+    return {
+        "month": f"{months[0]:%Y-%m}",
+        "estates": ids,
+        "sections": [
+            _complaint_section(ids, windows, link),
+            _clock_section(ids, windows, now),
+            _callback_section(ids, months, now),
+            _repair_section(ids, months, windows, now),
+        ],
+        "late": _late_items(ids, windows[0], now),
+        "ladder": _ladder(ids, months[0]),
+    }
