@@ -325,6 +325,16 @@ def main(argv: list[str] | None = None) -> int:
         rates = callbacks.time_rates()
         callbacks.print_rates(rates)
 
+    monthly = None
+    if not args.sweep_only and (not wanted or "monthly_report" in wanted):
+        from . import reports
+
+        print("\nThe monthly report (reports.monthly.build_report) ...")
+        monthly = reports.run()
+        for key, value in monthly.items():
+            if key != "estate_month_slowest_sql":
+                print(f"  {key}: {value}")
+
     print()
     print_table(results)
     print()
@@ -366,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         "repair_seeding": repair_seeding,
         "callback_seeding": callback_seeding,
         "callback_rates": rates,
+        "monthly_report": monthly,
         "iterations": args.iterations,
         "warmup": args.warmup,
         "debug": os.environ.get("DJANGO_DEBUG"),
