@@ -8,10 +8,19 @@
   var data = JSON.parse(island.textContent);
   var charts = [];
 
-  function draw(id, option) {
+  function draw(id, option, empty) {
     var el = document.getElementById(id);
     if (!el) return;
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    if (empty) {
+      // Nothing to draw: say so where the chart would be, not an empty axis.
+      option = {
+        graphic: {
+          type: "text", left: "center", top: "middle",
+          style: { text: el.dataset.empty || "—", fill: "#6c757d", fontSize: 14 },
+        },
+      };
+    }
     chart.setOption(option);
     el.dataset.drawn = "true";
     charts.push(chart);
@@ -32,7 +41,7 @@
     draw(id, {
       tooltip: { trigger: "item" },
       series: [{ type: "pie", radius: ["35%", "65%"], data: rows, label: { formatter: "{b}: {c}" } }],
-    });
+    }, rows.length === 0);
   }
   pie("chart-grade", data.grade);
   pie("chart-category", data.category);
@@ -43,7 +52,7 @@
     yAxis: { type: "category", data: data.departments.map(function (d) { return d.name; }) },
     series: [{ type: "bar", data: data.departments.map(function (d) { return d.rate; }),
                label: { show: true, position: "right", formatter: "{c} %" } }],
-  });
+  }, data.departments.length === 0);
   window.addEventListener("resize", function () {
     charts.forEach(function (c) { c.resize(); });
   });
