@@ -34,7 +34,22 @@ import random
 import statistics
 import time
 
-from .seed import DAY, LOCAL, NULL, CopyWorker, _libpq, _put, _superuser, _table, log
+from .seed import (
+    DAY,
+    LOCAL,
+    NULL,
+    _check_committed,
+    _drain,
+    _end_phase,
+    _libpq,
+    _put,
+    _release,
+    _superuser,
+    _table,
+    copy_setup,
+    log,
+    start_pool,
+)
 
 CALLBACK_TABLES = ["callbacks_callback", "callbacks_callbackevent", "callbacks_publicletter"]
 COLUMNS = [
@@ -374,9 +389,7 @@ def seed(
     log(f"  truncated {', '.join(CALLBACK_TABLES)}; the callback alarms deleted")
     if not fast:
         workers = 1
-    setup = ["SET synchronous_commit = off", "SET work_mem = '64MB'"]
-    if fast:
-        setup.append("SET session_replication_role = replica")
+    setup = copy_setup(fast)
     callback_q: queue.Queue = queue.Queue(maxsize=4 * workers)
     event_q: queue.Queue = queue.Queue(maxsize=4 * workers)
     alarm_q: queue.Queue = queue.Queue(maxsize=4 * workers)
@@ -385,9 +398,7 @@ def seed(
         (f"COPY callbacks_callbackevent ({', '.join(EVENT_COLUMNS)}) FROM STDIN", event_q),
         (f"COPY casework_alarm ({', '.join(ALARM_COLUMNS)}) FROM STDIN", alarm_q),
     ]
-    pool = [CopyWorker(url, setup, phases) for _ in range(workers)]
-    for w in pool:
-        w.start()
+    pool = start_pool(url, setup, phases, workers)
     ok = False
     n_events = 0
     try:
@@ -403,35 +414,23 @@ def seed(
                 buf.clear()
         if buf:
             _put(callback_q, "".join(buf), pool)
-        for _ in pool:
-            _put(callback_q, None, pool)
+        _end_phase(callback_q, pool)
         t_gen = time.perf_counter() - t0
         for k in range(0, len(events), chunk):
             text = "".join(events[k : k + chunk])
             n_events += text.count("\n")
             _put(event_q, text, pool)
-        for _ in pool:
-            _put(event_q, None, pool)
+        _end_phase(event_q, pool)
         for k in range(0, len(gen.alarms), chunk):
             _put(alarm_q, "".join(gen.alarms[k : k + chunk]), pool)
-        for _ in pool:
-            _put(alarm_q, None, pool)
+        _end_phase(alarm_q, pool)
         del events
-        for w in pool:
-            while not w.finished.wait(0.5):
-                pass
-            if w.error is not None:
-                raise RuntimeError(f"COPY failed: {w.error}") from w.error
+        _drain(pool)
         t_copy = time.perf_counter() - t0
         ok = True
     finally:
-        for w in pool:
-            w.decision.put("commit" if ok else "rollback")
-        for w in pool:
-            w.join()
-    errors = [w.error for w in pool if w.error is not None]
-    if errors:
-        raise RuntimeError(f"COPY failed at commit: {errors[0]}") from errors[0]
+        _release(pool, ok)
+    _check_committed(pool)
     log(
         f"  COPY {len(cases):,} callbacks + {n_events:,} log lines + {len(gen.alarms):,} "
         f"alarms: {t_copy:.1f}s (generation done after {t_gen:.1f}s)"

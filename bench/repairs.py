@@ -44,12 +44,17 @@ from .seed import (
     LOCAL,
     NULL,
     YEAR_DAYS,
-    CopyWorker,
+    _check_committed,
+    _drain,
+    _end_phase,
     _libpq,
     _put,
+    _release,
     _superuser,
     _table,
+    copy_setup,
     log,
+    start_pool,
 )
 
 OPEN_SHARE = 0.05
@@ -783,9 +788,7 @@ def seed(n: int, *, database_url: str, workers: int = 2, chunk: int = 2000) -> d
     log(f"  truncated {', '.join(REPAIR_TABLES)}; the repair alarms deleted")
     if not fast:
         workers = 1
-    setup = ["SET synchronous_commit = off", "SET work_mem = '64MB'"]
-    if fast:
-        setup.append("SET session_replication_role = replica")
+    setup = copy_setup(fast)
     order_q: queue.Queue = queue.Queue(maxsize=4 * workers)
     event_q: queue.Queue = queue.Queue(maxsize=4 * workers)
     fee_q: queue.Queue = queue.Queue(maxsize=4 * workers)
@@ -794,9 +797,7 @@ def seed(n: int, *, database_url: str, workers: int = 2, chunk: int = 2000) -> d
         (f"COPY repairs_repairorderevent ({', '.join(EVENT_COLUMNS)}) FROM STDIN", event_q),
         (f"COPY repairs_feeline ({', '.join(FEE_COLUMNS)}) FROM STDIN", fee_q),
     ]
-    pool = [CopyWorker(url, setup, phases) for _ in range(workers)]
-    for w in pool:
-        w.start()
+    pool = start_pool(url, setup, phases, workers)
     ok = False
     try:
         t0 = time.perf_counter()
@@ -814,37 +815,25 @@ def seed(n: int, *, database_url: str, workers: int = 2, chunk: int = 2000) -> d
                 buf.clear()
         if buf:
             _put(order_q, "".join(buf), pool)
-        for _ in pool:
-            _put(order_q, None, pool)
+        _end_phase(order_q, pool)
         t_gen = time.perf_counter() - t0
         n_events = 0
         for k in range(0, len(events), chunk):
             text = "".join(events[k : k + chunk])
             n_events += text.count("\n")
             _put(event_q, text, pool)
-        for _ in pool:
-            _put(event_q, None, pool)
+        _end_phase(event_q, pool)
         for k in range(0, len(fees), chunk):
             _put(fee_q, "".join(fees[k : k + chunk]), pool)
-        for _ in pool:
-            _put(fee_q, None, pool)
+        _end_phase(fee_q, pool)
         n_fees = sum(f.count("\n") for f in fees)
         del events, fees, times
-        for w in pool:
-            while not w.finished.wait(0.5):
-                pass
-            if w.error is not None:
-                raise RuntimeError(f"COPY failed: {w.error}") from w.error
+        _drain(pool)
         t_copy = time.perf_counter() - t0
         ok = True
     finally:
-        for w in pool:
-            w.decision.put("commit" if ok else "rollback")
-        for w in pool:
-            w.join()
-    errors = [w.error for w in pool if w.error is not None]
-    if errors:
-        raise RuntimeError(f"COPY failed at commit: {errors[0]}") from errors[0]
+        _release(pool, ok)
+    _check_committed(pool)
     log(
         f"  COPY {n:,} repair orders + {n_events:,} events + {n_fees:,} fee lines: "
         f"{t_copy:.1f}s (generation done after {t_gen:.1f}s)"

@@ -681,6 +681,53 @@ def _put(q: queue.Queue, item, workers: list[CopyWorker]) -> None:
             continue
 
 
+def copy_setup(fast: bool) -> list[str]:
+    """The session settings of a COPY connection; the replica role skips the foreign-key
+    checks (and the triggers not marked ALWAYS) where the role may set it."""
+    setup = ["SET synchronous_commit = off", "SET work_mem = '64MB'"]
+    if fast:
+        setup.append("SET session_replication_role = replica")
+    return setup
+
+
+def start_pool(
+    url: str, setup: list[str], phases: list[tuple[str, queue.Queue]], workers: int
+) -> list[CopyWorker]:
+    pool = [CopyWorker(url, setup, phases) for _ in range(workers)]
+    for w in pool:
+        w.start()
+    return pool
+
+
+def _end_phase(q: queue.Queue, pool: list[CopyWorker]) -> None:
+    """Tell every connection that a phase's chunks are all queued."""
+    for _ in pool:
+        _put(q, None, pool)
+
+
+def _drain(pool: list[CopyWorker]) -> None:
+    """Wait until every connection has copied all it was given; raise its error."""
+    for w in pool:
+        while not w.finished.wait(0.5):
+            pass
+        if w.error is not None:
+            raise RuntimeError(f"COPY failed: {w.error}") from w.error
+
+
+def _release(pool: list[CopyWorker], ok: bool) -> None:
+    """Commit every connection's load (or roll all back) and wait for them to end."""
+    for w in pool:
+        w.decision.put("commit" if ok else "rollback")
+    for w in pool:
+        w.join()
+
+
+def _check_committed(pool: list[CopyWorker]) -> None:
+    errors = [w.error for w in pool if w.error is not None]
+    if errors:
+        raise RuntimeError(f"COPY failed at commit: {errors[0]}") from errors[0]
+
+
 def _superuser(conn) -> bool:
     return bool(
         conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
@@ -736,18 +783,14 @@ def seed(n: int, *, database_url: str, workers: int = 2, chunk: int = 2000) -> d
         # at a row another connection loads, so one connection does it all.
         workers = 1
         log("  not a superuser: foreign keys checked at commit, one COPY connection")
-    setup = ["SET synchronous_commit = off", "SET work_mem = '64MB'"]
-    if fast:
-        setup.append("SET session_replication_role = replica")
+    setup = copy_setup(fast)
     complaint_q: queue.Queue = queue.Queue(maxsize=4 * workers)
     event_q: queue.Queue = queue.Queue(maxsize=4 * workers)
     phases = [
         (f"COPY complaints_complaint ({', '.join(gen.columns())}) FROM STDIN", complaint_q),
         (f"COPY complaints_complaintevent ({', '.join(EVENT_COLUMNS)}) FROM STDIN", event_q),
     ]
-    pool = [CopyWorker(url, setup, phases) for _ in range(workers)]
-    for w in pool:
-        w.start()
+    pool = start_pool(url, setup, phases, workers)
 
     ok = False
     try:
@@ -772,30 +815,19 @@ def seed(n: int, *, database_url: str, workers: int = 2, chunk: int = 2000) -> d
             _put(complaint_q, "".join(buf), pool)
             events.append("".join(ev_buf))
         del times
-        for _ in pool:
-            _put(complaint_q, None, pool)
+        _end_phase(complaint_q, pool)
         t_gen = time.perf_counter() - t0
         for chunk_text in events:
             _put(event_q, chunk_text, pool)
-        for _ in pool:
-            _put(event_q, None, pool)
+        _end_phase(event_q, pool)
         n_events = sum(c.count("\n") for c in events)
         del events
-        for w in pool:
-            while not w.finished.wait(0.5):
-                pass
-            if w.error is not None:
-                raise RuntimeError(f"COPY failed: {w.error}") from w.error
+        _drain(pool)
         t_copy = time.perf_counter() - t0
         ok = True
     finally:
-        for w in pool:
-            w.decision.put("commit" if ok else "rollback")
-        for w in pool:
-            w.join()
-    errors = [w.error for w in pool if w.error is not None]
-    if errors:
-        raise RuntimeError(f"COPY failed at commit: {errors[0]}") from errors[0]
+        _release(pool, ok)
+    _check_committed(pool)
     log(
         f"  COPY {n:,} complaints + {n_events:,} events over {workers} connection(s): "
         f"{t_copy:.1f}s (generation done after {t_gen:.1f}s)"
