@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
+from complaints.forms.actions import OptionalNoteForm as OptionalNoteForm
 from complaints.forms.widgets import DateTimeLocalInput
 from staff.templatetags.staff_tags import person
 
@@ -79,12 +80,6 @@ class ReasonForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class OptionalNoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
 
 
 class FinishForm(forms.Form):
