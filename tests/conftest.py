@@ -17,6 +17,19 @@ from tests.factories.staff import PASSWORD, EstateFactory, UserFactory, make_sta
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a request in English (the language
+    cookie) leaves English active in the thread after it, which would otherwise leak
+    into the next test's factories (department names are their kind's label)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def password():
     return PASSWORD
