@@ -225,6 +225,30 @@ class Complaint(ClockedCase):
             models.Index(fields=["resident_name"], name="complaint_name_idx"),
             models.Index(fields=["number"], name="complaint_number_idx"),
             GinIndex(fields=["search_bigrams"], name="complaint_bigrams_gin"),
+            # The staff complained about in the monthly report's twelve months.
+            models.Index(
+                fields=["estate", "received_at"],
+                include=["target_staff", "target_department"],
+                condition=~Q(target_staff=""),
+                name="complaint_target_staff_idx",
+            ),
+            # The monthly report's on-time rates and late items: each clock's deadlines
+            # of a month at an estate, read from the index alone (reports.monthly).
+            *(
+                models.Index(
+                    fields=["estate", due],
+                    include=[done, "closed_at", "department", "id"],
+                    condition=Q(**{f"{due}__isnull": False}),
+                    name=f"complaint_{due}_idx",
+                )
+                for due, done in (
+                    ("route_due", "signed_at"),
+                    ("escalate_due", "escalated_at"),
+                    ("answer_due", "informed_at"),
+                    ("resolve_due", "handled_at"),
+                    ("inform_due", "informed_at"),
+                )
+            ),
         ]
 
     def __str__(self) -> str:

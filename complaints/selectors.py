@@ -8,17 +8,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Length
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from staff.access import has_capability, profile_of
 from staff.models import Department, Unit
 from staff.roles import DEPARTMENT_ROLES, VIEW_ALL_ESTATES
 
 from . import search
-from .models import Category, CategoryDepartment, Complaint, Extension, Status
+from .models import Category, CategoryDepartment, Closure, Complaint, Extension, Status
 
 
 def complaints_for(user) -> QuerySet[Complaint]:
@@ -103,6 +105,16 @@ def complaint_list(user, *, filters: dict) -> QuerySet[Complaint]:
         qs = qs.exclude(status=Status.CLOSED).filter(next_due__lt=timezone.now())
     if filters.get("repeat"):
         qs = qs.filter(repeat_of__isnull=False)
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("scope"):
+        qs = qs.filter(SCOPE_FILTERS[filters["scope"]])
+    if filters.get("escalated"):
+        qs = qs.exclude(escalated_to="")
+    if filters.get("unrouted"):
+        qs = qs.filter(department__isnull=True)
+    if filters.get("extension"):
+        qs = by_extension(qs, filters["extension"])
     if filters.get("callback"):
         qs = by_callback(qs, filters["callback"])
     term = (filters.get("q") or "").strip()
@@ -111,6 +123,39 @@ def complaint_list(user, *, filters: dict) -> QuerySet[Complaint]:
     if filters.get("overdue"):
         return qs.order_by("next_due", "id")
     return qs.order_by("-received_at", "-id")
+
+
+class Scope(models.TextChoices):
+    """The list's scope filter: the monthly report's in / out of scope and solved on
+    the spot rows link to it."""
+
+    IN = "in", _("Within the company's scope")
+    OUT = "out", _("Out of scope (非公司职责范围)")
+    ON_THE_SPOT = "on_the_spot", _("Solved on the spot (当场解决)")
+
+
+SCOPE_FILTERS = {
+    Scope.IN: Q(in_scope=True),
+    Scope.OUT: Q(in_scope=False),
+    Scope.ON_THE_SPOT: Q(closure=Closure.ON_THE_SPOT),
+}
+
+
+class Extended(models.TextChoices):
+    """Complaints whose department asked for more time (申请延期), with the decision."""
+
+    ASKED = "asked", _("Extension asked")
+    APPROVED = "approved", _("Extension approved")
+    REFUSED = "refused", _("Extension refused")
+
+
+def by_extension(qs: QuerySet[Complaint], which: str) -> QuerySet[Complaint]:
+    """Complaints with an extension request (``Extended.ASKED``), or with one approved
+    or refused: one EXISTS probe on the extensions' complaint index."""
+    asked = Extension.objects.filter(complaint_id=OuterRef("pk"))
+    if which != Extended.ASKED:
+        asked = asked.filter(decision=which)
+    return qs.filter(Exists(asked))
 
 
 FULLY_CLOSED = "fully_closed"

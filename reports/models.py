@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import LogEntry
-from staff.models import Estate
+from staff.models import Department, Estate
 
 
 class MonthlyReport(models.Model):
@@ -104,3 +104,52 @@ class ReportEvent(LogEntry):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.get_kind_display()}"
+
+
+class ComplaintMonth(models.Model):
+    """How many complaints received in a month have each combination of the dimensions
+    the monthly report counts, now. Written only by the database (``reports.counts``):
+    never save one from Python."""
+
+    estate = models.ForeignKey(
+        Estate, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    month = models.DateField()
+    grade = models.CharField(max_length=12)
+    channel = models.CharField(max_length=20)
+    category = models.CharField(max_length=32)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    in_scope = models.BooleanField()
+    closure = models.CharField(max_length=16)
+    repeat = models.BooleanField()
+    escalated = models.BooleanField()
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "estate",
+                    "month",
+                    "grade",
+                    "channel",
+                    "category",
+                    "department",
+                    "in_scope",
+                    "closure",
+                    "repeat",
+                    "escalated",
+                ],
+                name="complaint_month_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.month:%Y-%m} {self.n}"

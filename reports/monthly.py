@@ -15,7 +15,8 @@ Definitions:
   now, after any regrade or upgrade), channel, category and the department it was routed
   to; in scope (``in_scope``) or not; solved on the spot (``closure``); repeat
   (``repeat_of`` set); escalated (``escalated_to`` set, by hand or by the sweep);
-- extensions: those requested in the month; approved and refused by their decision now;
+- extensions: the complaints received in the month whose department asked for one
+  (each complaint once); approved and refused by the decision now;
 - a clock's on-time rate: over the complaints whose deadline (the clock's ``due`` column,
   ``complaints.clocks.TABLE``) fell in the month, those whose ``done`` column is set and
   ``<= due`` are on time; those done later, or not done though the deadline ran out
@@ -24,7 +25,8 @@ Definitions:
   or solved on the spot) are not counted. The columns hold the
   current deadline: a reopened complaint is measured on its new clocks, and the upgrade
   clock (``replans``) is not a service promise and is left out. The late ones of the
-  month are listed (at most ``LATE_LIMIT``), the earliest deadline first;
+  month are listed (at most ``LATE_LIMIT``), the earliest deadline first, then the
+  complaint recorded first;
 - callbacks: ``callbacks.rates.month_rates``; repairs: ``repairs.figures.month_figures``
   (orders reported in the month), and the orders by kind;
 - the ladder: complaints naming a person (``target_staff``, trimmed, non-empty) received
@@ -46,17 +48,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Trim
 from django.urls import reverse
 from django.utils import timezone
@@ -66,8 +58,12 @@ from callbacks.rates import month_rates
 from complaints.clocks import CLOCK_LABELS, TABLE
 from complaints.forms.filters import ComplaintFilterForm
 from complaints.models import Category, Channel, Closure, Complaint, Extension, Grade
+from complaints.selectors import Extended, Scope
 from repairs.figures import month_bounds, month_figures
 from repairs.models import RepairKind, RepairOrder
+from staff.models import Department
+
+from .models import ComplaintMonth
 
 LATE_LIMIT = 200
 WINDOWS = ("value", "previous", "last_year")
@@ -149,18 +145,15 @@ def _linker(estate_ids: list[int], month: Window) -> Callable[..., str | None]:
 # --- complaints ----------------------------------------------------------------------
 
 
-def _complaint_groups(estate_ids: list[int], windows: list[Window]) -> list[Mapping[str, Any]]:
-    """The month's complaints counted by window and every dimension of the section."""
+def _complaint_groups(estate_ids: list[int], months: list[dt.date]) -> list[Mapping[str, Any]]:
+    """The months' complaints counted by every dimension of the section, from the
+    counts the database keeps (``reports.counts``): a few thousand rows, not the
+    complaints."""
     return list(
-        Complaint.objects.filter(estate_id__in=estate_ids)
-        .filter(_in_windows("received_at", windows))
-        .annotate(
-            window=_window_case("received_at", windows),
-            repeat=ExpressionWrapper(Q(repeat_of__isnull=False), output_field=BooleanField()),
-            escalated=ExpressionWrapper(~Q(escalated_to=""), output_field=BooleanField()),
-        )
+        ComplaintMonth.objects.filter(estate_id__in=estate_ids, month__in=months)
+        .exclude(n=0)
         .values(
-            "window",
+            "month",
             "grade",
             "channel",
             "category",
@@ -172,13 +165,16 @@ def _complaint_groups(estate_ids: list[int], windows: list[Window]) -> list[Mapp
             "repeat",
             "escalated",
         )
-        .annotate(n=Count("pk"))
+        .annotate(count=Sum("n"))
         .order_by()
     )
 
 
 def _complaint_section(
-    estate_ids: list[int], windows: list[Window], link: Callable[..., str | None]
+    estate_ids: list[int],
+    months: list[dt.date],
+    windows: list[Window],
+    link: Callable[..., str | None],
 ) -> dict[str, Any]:
     counts: dict[str, Values] = defaultdict(dict)
     departments: dict[int | None, str] = {}
@@ -187,8 +183,9 @@ def _complaint_section(
     def add(key: str, window: str, n: int) -> None:
         counts[key][window] = counts[key].get(window, 0) + n
 
-    for g in _complaint_groups(estate_ids, windows):
-        w, n = WINDOWS[g["window"]], g["n"]
+    window_of = dict(zip(months, WINDOWS, strict=True))
+    for g in _complaint_groups(estate_ids, months):
+        w, n = window_of[g["month"]], g["count"]
         add("total", w, n)
         add(f"grade.{g['grade']}", w, n)
         add(f"channel.{g['channel']}", w, n)
@@ -207,51 +204,57 @@ def _complaint_section(
         if g["escalated"]:
             add("escalated", w, n)
     for e in _extension_groups(estate_ids, windows):
-        w = WINDOWS[e["window"]]
-        add("extension.asked", w, e["n"])
-        if e["decision"] in (Extension.Decision.APPROVED, Extension.Decision.REFUSED):
-            add(f"extension.{e['decision']}", w, e["n"])
+        for which in Extended.values:
+            add(f"extension.{which}", WINDOWS[e["window"]], e[which])
 
     def row(key: str, label: str, **filters: Any) -> dict[str, Any]:
         return _row(key, label, counts.get(key, {}), link=link(**filters))
 
     rows = [row("total", _("Complaints received"))]
     rows += [row(f"grade.{v}", str(lbl), grade=v) for v, lbl in Grade.choices]
-    rows += [
-        _row(f"channel.{v}", str(lbl), counts.get(f"channel.{v}", {})) for v, lbl in Channel.choices
-    ]
+    rows += [row(f"channel.{v}", str(lbl), channel=v) for v, lbl in Channel.choices]
     rows += [row(f"category.{v}", str(lbl), category=v) for v, lbl in Category.choices]
     ordered = sorted(departments.items(), key=lambda kv: (kv[0] is None, kv[1]))
     rows += [
         row(
             f"department.{d or 'none'}",
             _("Department: %(name)s") % {"name": name},
-            **({"department": d} if d else {"unrouted": 1}),
+            **({"department": d} if d else {"unrouted": "on"}),
         )
         for d, name in ordered
     ]
     rows += [
-        _row("scope.in", _("Within the company's scope"), counts.get("scope.in", {})),
-        _row("scope.out", _("Out of scope (非公司职责范围)"), counts.get("scope.out", {})),
-        _row("on_the_spot", _("Solved on the spot (当场解决)"), counts.get("on_the_spot", {})),
-        row("repeat", _("Repeat complaints (二次投诉)"), repeat="on"),
-        _row("escalated", _("Escalated (上报)"), counts.get("escalated", {})),
-        _row(
-            "extension.asked", _("Extensions asked (申请延期)"), counts.get("extension.asked", {})
+        *(
+            row(key, str(scope.label), scope=scope)
+            for key, scope in (
+                ("scope.in", Scope.IN),
+                ("scope.out", Scope.OUT),
+                ("on_the_spot", Scope.ON_THE_SPOT),
+            )
         ),
-        _row("extension.approved", _("Extensions approved"), counts.get("extension.approved", {})),
-        _row("extension.refused", _("Extensions refused"), counts.get("extension.refused", {})),
+        row("repeat", _("Repeat complaints (二次投诉)"), repeat="on"),
+        row("escalated", _("Escalated (上报)"), escalated="on"),
+        row("extension.asked", _("Extensions asked (申请延期)"), extension=Extended.ASKED),
+        row("extension.approved", _("Extensions approved"), extension=Extended.APPROVED),
+        row("extension.refused", _("Extensions refused"), extension=Extended.REFUSED),
     ]
     return {"key": "complaints", "title": _("Complaints (投诉)"), "rows": rows}
 
 
 def _extension_groups(estate_ids: list[int], windows: list[Window]) -> list[Mapping[str, Any]]:
+    """Per window, the complaints received in it with an extension asked, approved and
+    refused (each complaint once, whatever the number of its requests)."""
+    decision = Extension.Decision
     return list(
         Extension.objects.filter(complaint__estate_id__in=estate_ids)
-        .filter(_in_windows("requested_at", windows))
-        .annotate(window=_window_case("requested_at", windows))
-        .values("window", "decision")
-        .annotate(n=Count("pk"))
+        .filter(_in_windows("complaint__received_at", windows))
+        .annotate(window=_window_case("complaint__received_at", windows))
+        .values("window")
+        .annotate(
+            asked=Count("complaint_id", distinct=True),
+            approved=Count("complaint_id", distinct=True, filter=Q(decision=decision.APPROVED)),
+            refused=Count("complaint_id", distinct=True, filter=Q(decision=decision.REFUSED)),
+        )
         .order_by()
     )
 
@@ -286,56 +289,54 @@ def _in(column: str, window: Window) -> Q:
 def _clock_section(
     estate_ids: list[int], windows: list[Window], now: dt.datetime
 ) -> dict[str, Any]:
-    """One query: for each clock and window, the deadlines counted and those missed."""
-    aggregates = {}
-    due_in_any = Q()
-    for clock in _clocks():
-        due_in_any |= _in_windows(clock.due, windows)
-        for i, window in enumerate(windows):
-            inside = _in(clock.due, window)
-            aggregates[f"{clock.name}_{i}_n"] = Count(
-                "pk", filter=inside & _counted(clock.due, clock.done, now)
-            )
-            aggregates[f"{clock.name}_{i}_late"] = Count(
-                "pk", filter=inside & _late(clock.due, clock.done, now)
-            )
-    figures = (
-        Complaint.objects.filter(estate_id__in=estate_ids)
-        .filter(due_in_any)
-        .aggregate(**aggregates)
-    )
+    """For each clock and window, the deadlines counted and those missed: one
+    aggregate per clock and window, each a range of the clock's deadline index
+    (``complaint_<due>_idx``) read without the table."""
     rows = []
     for clock in _clocks():
         values = {}
-        for i, w in enumerate(WINDOWS):
-            n, late = figures[f"{clock.name}_{i}_n"], figures[f"{clock.name}_{i}_late"]
-            values[w] = _percent(n - late, n)
+        for w, window in zip(WINDOWS, windows, strict=True):
+            figures = (
+                Complaint.objects.filter(estate_id__in=estate_ids)
+                .filter(_in(clock.due, window))
+                .aggregate(
+                    n=Count("pk", filter=_counted(clock.due, clock.done, now)),
+                    late=Count("pk", filter=_late(clock.due, clock.done, now)),
+                )
+            )
+            values[w] = _percent(figures["n"] - figures["late"], figures["n"])
         label = _("On time: %(clock)s") % {"clock": CLOCK_LABELS[clock.name]}
         rows.append(_row(f"clock.{clock.name}", label, values, unit="%"))
     return {"key": "clocks", "title": _("Complaint clocks on time (时效)"), "rows": rows}
 
 
 def _late_items(estate_ids: list[int], month: Window, now: dt.datetime) -> list[dict[str, Any]]:
-    """The deadlines of the month that were missed: one UNION ALL over the clocks."""
+    """The deadlines of the month that were missed, the earliest first (then the
+    complaint recorded first): one UNION ALL over the clocks' deadline indexes, then the
+    numbers of the ``LATE_LIMIT`` kept."""
     parts: list[Any] = [
         Complaint.objects.filter(estate_id__in=estate_ids)
         .filter(_in(clock.due, month) & _late(clock.due, clock.done, now))
         .annotate(clock=Value(clock.name), due_at=F(clock.due), done_at=F(clock.done))
-        .values("pk", "number", "clock", "due_at", "done_at")
+        .values("pk", "clock", "due_at", "done_at")
         .order_by()
         for clock in _clocks()
     ]
-    union: Any = parts[0].union(*parts[1:], all=True).order_by("due_at", "number", "clock")
+    union: Any = parts[0].union(*parts[1:], all=True).order_by("due_at", "pk", "clock")
+    late = list(union[:LATE_LIMIT])
+    numbers = dict(
+        Complaint.objects.filter(pk__in={r["pk"] for r in late}).values_list("pk", "number")
+    )
     detail = reverse("complaints:detail", args=[0])
     return [
         {
-            "number": r["number"],
+            "number": numbers[r["pk"]],
             "clock": str(CLOCK_LABELS[r["clock"]]),
             "due": timezone.localtime(r["due_at"]).isoformat(),
             "done": timezone.localtime(r["done_at"]).isoformat() if r["done_at"] else None,
             "link": detail.replace("/0/", f"/{r['pk']}/"),
         }
-        for r in union[:LATE_LIMIT]
+        for r in late
     ]
 
 
@@ -448,25 +449,32 @@ def _ladder(estate_ids: list[int], month_start: dt.date) -> list[dict[str, Any]]
     # The end of the same month a year before is the start of the twelve months.
     _start, year_start = month_bounds(first.replace(year=first.year - 1))
     _start, end = month_bounds(first)
-    rows = (
+    rows = list(
         Complaint.objects.filter(
             estate_id__in=estate_ids, received_at__gte=year_start, received_at__lt=end
         )
+        .exclude(target_staff="")  # complaint_target_staff_idx, read without the table
         .annotate(person=Trim("target_staff"))
         .exclude(person="")
-        .values("person", "target_department_id", "target_department__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "person", "target_department__name")
+        .values("person", "target_department_id")
+        .annotate(n=Count("*"))
+        .order_by()
     )
-    return [
+    names = dict(
+        Department.objects.filter(pk__in={r["target_department_id"] for r in rows}).values_list(
+            "pk", "name"
+        )
+    )
+    ladder = [
         {
             "name": r["person"],
-            "department": r["target_department__name"] or "",
+            "department": names.get(r["target_department_id"], ""),
             "count": r["n"],
             "step": ladder_step(r["n"]),
         }
         for r in rows
     ]
+    return sorted(ladder, key=lambda x: (-x["count"], x["name"], x["department"]))
 
 
 # --- the report ----------------------------------------------------------------------
@@ -485,7 +493,7 @@ def build_report(
         "month": f"{months[0]:%Y-%m}",
         "estates": ids,
         "sections": [
-            _complaint_section(ids, windows, link),
+            _complaint_section(ids, months, windows, link),
             _clock_section(ids, windows, now),
             _callback_section(ids, months, now),
             _repair_section(ids, months, windows, now),

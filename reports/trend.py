@@ -1,6 +1,7 @@
 """What the monthly report's charts draw beside its tables: the twelve months' trend of
-complaints by grade, and each department's on-time resolution in the month. Two grouped
-queries; the grade and category mixes come from the report itself."""
+complaints by grade (from the counts the database keeps, ``reports.counts``), and each
+department's on-time resolution in the month. Two grouped queries; the grade and category
+mixes come from the report itself."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from complaints.models import Complaint, Grade
+
+from .models import ComplaintMonth
 
 
 def _month_start(day: dt.date, back: int) -> dt.date:
@@ -29,16 +31,15 @@ def trend(estate_ids: Iterable[int], month_start: dt.date) -> dict[str, Any]:
     """Complaints received per month by grade, the twelve months ending with
     ``month_start``'s."""
     months = [_month_start(month_start, back) for back in range(11, -1, -1)]
-    start, end = _aware(months[0]), _aware(_month_start(month_start, -1))
     rows = (
-        Complaint.objects.filter(
-            estate_id__in=list(estate_ids), received_at__gte=start, received_at__lt=end
+        ComplaintMonth.objects.filter(
+            estate_id__in=list(estate_ids), month__gte=months[0], month__lte=months[-1]
         )
-        .annotate(month=TruncMonth("received_at", tzinfo=timezone.get_current_timezone()))
         .values("month", "grade")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("n"))
+        .order_by()
     )
-    counts = {(timezone.localtime(r["month"]).date(), r["grade"]): r["n"] for r in rows}
+    counts = {(r["month"], r["grade"]): r["n"] for r in rows}
     return {
         "months": [f"{m:%Y-%m}" for m in months],
         "series": [

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from staff.models import Department, Estate
 
-from ..models import Category, Grade, Status
-from ..selectors import CALLBACK_PENDING, FULLY_CLOSED
+from ..models import Category, Channel, Grade, Status
+from ..selectors import CALLBACK_PENDING, FULLY_CLOSED, Extended, Scope
 
 
 class ComplaintFilterForm(forms.Form):
@@ -34,6 +34,13 @@ class ComplaintFilterForm(forms.Form):
     department = forms.ModelChoiceField(
         label=_("Department"), required=False, queryset=Department.objects.none()
     )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", "—"), *Channel.choices]
+    )
+    scope = forms.ChoiceField(label=_("Scope"), required=False, choices=[("", "—"), *Scope.choices])
+    extension = forms.ChoiceField(
+        label=_("Extension (延期)"), required=False, choices=[("", "—"), *Extended.choices]
+    )
     # A closed complaint is fully closed once its callback (回访) is done, recorded as
     # not needed (anonymous) or the resident was unreachable (SPEC §6).
     callback = forms.ChoiceField(
@@ -55,6 +62,8 @@ class ComplaintFilterForm(forms.Form):
     open_only = forms.BooleanField(label=_("Open only"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     repeat = forms.BooleanField(label=_("Repeat complaints"), required=False)
+    escalated = forms.BooleanField(label=_("Escalated"), required=False)
+    unrouted = forms.BooleanField(label=_("Not routed"), required=False)
 
     def __init__(self, *args, estates, **kwargs):
         super().__init__(*args, **kwargs)
