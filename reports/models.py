@@ -132,6 +132,9 @@ class ComplaintMonth(models.Model):
     n = models.IntegerField()
 
     class Meta:
+        verbose_name = _("month's complaint count")
+        verbose_name_plural = _("month's complaint counts")
+        default_permissions = ()  # nobody edits it: the database keeps it
         constraints = [
             models.UniqueConstraint(
                 fields=[

@@ -119,10 +119,11 @@ def _row(
 # --- links ---------------------------------------------------------------------------
 
 
-def _linker(estate_ids: list[int], month: Window) -> Callable[..., str | None]:
+def _linker(estate_ids: list[int], month: Window, *, whole_list: bool) -> Callable[..., str | None]:
     """A function of the list's filters giving the drill-down link of the month, or None
-    when the list has no such filter (a date range, a channel...) or the estates cannot be
-    told to it (several)."""
+    when the list has no such filter. Several estates are linked only when the list
+    without an estate filter shows exactly them (``whole_list``: the general manager's
+    company total); otherwise not at all."""
     start, end = month
     base: dict[str, Any] = {
         "received_from": timezone.localdate(start).isoformat(),
@@ -130,11 +131,15 @@ def _linker(estate_ids: list[int], month: Window) -> Callable[..., str | None]:
     }
     url = reverse("complaints:list")
     fields = ComplaintFilterForm.base_fields
+    if len(estate_ids) == 1:
+        scope: dict[str, Any] | None = {"estate": estate_ids[0]}
+    else:
+        scope = {} if whole_list else None
 
     def link(**params: Any) -> str | None:
-        if len(estate_ids) != 1:
+        if scope is None:
             return None
-        query = {"estate": estate_ids[0], **params, **base}
+        query = {**scope, **params, **base}
         if any(name not in fields for name in query):
             return None
         return f"{url}?{urlencode(query)}"
@@ -481,14 +486,19 @@ def _ladder(estate_ids: list[int], month_start: dt.date) -> list[dict[str, Any]]
 
 
 def build_report(
-    estate_ids: Iterable[int], month_start: dt.date, *, now: dt.datetime | None = None
+    estate_ids: Iterable[int],
+    month_start: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    whole_list: bool = False,
 ) -> dict[str, Any]:
-    """The month's report for the estates ``estate_ids``, as a JSON-serialisable dict."""
+    """The month's report for the estates ``estate_ids``, as a JSON-serialisable dict.
+    ``whole_list``: they are every estate the reader's list shows (see ``_linker``)."""
     now = now or timezone.now()
     ids = sorted(set(estate_ids))
     months = _months(month_start)
     windows = [month_bounds(m) for m in months]
-    link = _linker(ids, windows[0])
+    link = _linker(ids, windows[0], whole_list=whole_list)
     return {
         "month": f"{months[0]:%Y-%m}",
         "estates": ids,

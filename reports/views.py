@@ -5,6 +5,7 @@ XLSX and CSV exports. Another estate's report by URL is a 404."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django import forms
@@ -13,12 +14,13 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from staff.access import capability_required, estates_for
-from staff.roles import VIEW_ESTATE_OVERVIEW
+from staff.access import capability_required, estates_for, has_capability
+from staff.roles import VIEW_ALL_ESTATES, VIEW_ESTATE_OVERVIEW
 
 from . import exports, services
 from .models import MonthlyReport
@@ -117,7 +119,17 @@ def monthly_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-month", "estate__code")[:MONTHLY_LIST_LIMIT]
     )
-    return render(request, "reports/monthly_list.html", {"reports": reports})
+    # The company total of any month: those reported on, and the last one.
+    last = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    months = sorted({r.month for r in reports} | {last}, reverse=True)
+    return render(
+        request,
+        "reports/monthly_list.html",
+        {
+            "reports": reports,
+            "company_months": months if has_capability(request.user, VIEW_ALL_ESTATES) else [],
+        },
+    )
 
 
 @require_GET
@@ -197,3 +209,73 @@ def monthly_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     else:
         messages.success(request, done)
     return redirect("reports:monthly", pk=report.pk)
+
+
+# The company total (公司合计): the general manager's month over every estate ------------
+
+
+def _company_month(year: int, month: int) -> dt.date:
+    """The first day of the month asked for: a month that has begun, or 404."""
+    try:
+        first = dt.date(year, month, 1)
+    except ValueError as exc:
+        raise Http404 from exc
+    if first > timezone.localdate():
+        raise Http404
+    return first
+
+
+def _next_month(first: dt.date) -> dt.date | None:
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return following if following <= timezone.localdate() else None
+
+
+def _company_figures(request: HttpRequest, first: dt.date) -> dict[str, Any]:
+    """Built now, from every estate the reader sees (the company), on the report
+    replica when there is one. Not stored: each estate's stored report is the record."""
+    ids = list(estates_for(request.user).values_list("pk", flat=True))
+    return services.figures(ids, first, timezone.now(), whole_list=True)
+
+
+@require_GET
+@capability_required(VIEW_ALL_ESTATES)
+def monthly_company(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    first = _company_month(year, month)
+    data = _company_figures(request, first)
+    ladder = services.can_see_ladder(request.user)
+    return render(
+        request,
+        "reports/monthly_company.html",
+        {
+            "month": first,
+            "previous": (first - dt.timedelta(days=1)).replace(day=1),
+            "next": _next_month(first),
+            "built_at": timezone.now(),
+            "charts": data.get("charts"),
+            "sections": _sections(data),
+            "late": [{**i, "link": _safe_link(i.get("link"))} for i in data.get("late", [])],
+            "ladder": data.get("ladder", []) if ladder else None,
+        },
+    )
+
+
+@require_GET
+@capability_required(VIEW_ALL_ESTATES)
+def monthly_company_export(request: HttpRequest, year: int, month: int, fmt: str) -> HttpResponse:
+    first = _company_month(year, month)
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    data = _company_figures(request, first)
+    ladder = services.can_see_ladder(request.user)
+    filename = f"monthly-company-{first:%Y-%m}.{fmt}"
+    if fmt == "xlsx":
+        title = _("Company total %(month)s") % {"month": f"{first:%Y-%m}"}
+        response = HttpResponse(
+            exports.report_xlsx(data, title=title, ladder=ladder), content_type=XLSX
+        )
+    else:
+        response = HttpResponse(
+            exports.report_csv(data, ladder=ladder), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -121,6 +121,7 @@ DESK_PAGES = [
     "reports:monthly_list",
     "reports:monthly",
     "reports:monthly_print",
+    "reports:monthly_company",
 ]
 ORDER_PAGES = {"repairs:detail", "repairs:print", "repairs:print_warranty"}
 CALLBACK_PAGES = {"callbacks:record"}
@@ -241,6 +242,10 @@ def _desk_urls(complaint, order=None, callbacks=None, report=None) -> dict[str, 
             if report is None:
                 continue
             args = [report.pk]
+        if name == "reports:monthly_company":
+            if report is None:
+                continue
+            args = [report.month.year, report.month.month]
         try:
             urls[name] = reverse(name, args=args)
         except NoReverseMatch:  # a page not built yet

@@ -38,7 +38,7 @@ def _english():
         yield
 
 
-def fake_build_report(estate_ids, month_start, *, now=None):
+def fake_build_report(estate_ids, month_start, *, now=None, whole_list=False):
     """The shape of ``reports.monthly.build_report``, counting the complaints received
     in the month by grade (enough to see a later complaint change the figures)."""
     start = dt.datetime.combine(month_start, dt.time(), tzinfo=SH)

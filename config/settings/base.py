@@ -103,6 +103,18 @@ if DATABASE_STATEMENT_TIMEOUT_MS:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
     )
+# The monthly report's reads on a read replica, past one machine (reports.routing):
+# off unless REPORTS_DATABASE_URL is set.
+REPORTS_DATABASE_URL = env("REPORTS_DATABASE_URL", default="")
+REPORTS_DATABASE = None
+if REPORTS_DATABASE_URL:
+    DATABASES["reports"] = {
+        **env.db_url_config(REPORTS_DATABASE_URL),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+    }
+    REPORTS_DATABASE = "reports"
+DATABASE_ROUTERS = ["reports.routing.ReportReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")

@@ -4,6 +4,10 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
+# The report replica's alias, as a mirror of the test database, so that a test can turn
+# the replica on (override REPORTS_DATABASE) and see the report's reads go there.
+DATABASES["reports"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPORTS_DATABASE = None
 # Fast hashing: tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A broker database of its own, so a developer's running worker never takes test tasks.

@@ -32,6 +32,9 @@ class Migration(migrations.Migration):
                 ('estate', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='staff.estate')),
             ],
             options={
+                'verbose_name': "month's complaint count",
+                'verbose_name_plural': "month's complaint counts",
+                'default_permissions': (),
                 'constraints': [models.UniqueConstraint(fields=('estate', 'month', 'grade', 'channel', 'category', 'department', 'in_scope', 'closure', 'repeat', 'escalated'), name='complaint_month_once', nulls_distinct=False)],
             },
         ),
