@@ -29,6 +29,7 @@ REPAIR_READERS = COMPLAINT_READERS | {"technician"}
 CALLBACK_DESK = {"clerk", "duty_officer", "supervisor", "manager"}
 CALLBACK_READERS = CALLBACK_DESK | {"director", "gm"}
 MONTHLY_READERS = {"supervisor", "director", "gm", "manager"}
+COMPANY_READERS = {"gm", "manager"}  # the company-wide view
 
 # url name -> roles that get the page on GET (others logged in: 403).
 EXPECTED: dict[str, set[str] | str] = {
@@ -66,6 +67,8 @@ EXPECTED: dict[str, set[str] | str] = {
     "reports:monthly_print": MONTHLY_READERS,
     "reports:monthly_xlsx": MONTHLY_READERS,
     "reports:monthly_csv": MONTHLY_READERS,
+    "reports:monthly_company": COMPANY_READERS,
+    "reports:monthly_company_export": COMPANY_READERS,
     "reports:monthly_act": POST_ONLY,
     # Complaint pages: every role that works complaints; rows are scoped further
     # (tests/test_complaint_access.py checks estates and departments).
@@ -132,6 +135,10 @@ def url_for(request):
             return reverse(name, args=[request.getfixturevalue("public_letter").pk])
         if name in MONTHLY_REPORT_URLS:
             return reverse(name, args=[request.getfixturevalue("monthly_report").pk])
+        if name == "reports:monthly_company":
+            return reverse(name, args=[2026, 11])
+        if name == "reports:monthly_company_export":
+            return reverse(name, args=[2026, 11, "xlsx"])
         if name == "reports:monthly_act":
             return reverse(name, args=[request.getfixturevalue("monthly_report").pk, "sign"])
         if name in ("complaints:decide_extension", "inbox_read", "callbacks:save"):
