@@ -1,7 +1,7 @@
 # The two commands: `make run` (the product, with demo data) and `make test` (every test).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help uv install messages preflight run test checks lint browser-deps bench clean
+.PHONY: help uv install messages preflight run _run test _test test-embedded checks lint browser-deps bench clean
 
 # Python 3.12+: the first python3.13 / python3.12 on PATH that really runs, else the
 # pyenv interpreter of this project's machines. Override with `make PYTHON=/path/python`.
@@ -19,6 +19,7 @@ PORT ?= 8000
 help:
 	@echo "make run    - install, create and migrate the database, load demo data, start web + workers + beat"
 	@echo "make test   - install and run every check and test"
+	@echo "make test-embedded - every test on PostgreSQL 18 and Valkey from wheels"
 	@echo "make bench  - benchmarks (see bench/README.md)"
 
 uv:
@@ -35,7 +36,12 @@ messages:
 preflight: install
 	@$(MANAGE) preflight
 
-run: preflight
+# PostgreSQL and Redis: DATABASE_URL / REDIS_URL, else the system ones on 5432 / 6379,
+# else servers from wheels (scripts/local_services.py), stopped again at the end.
+run: install
+	@$(VENV)/bin/python scripts/local_services.py run -- $(MAKE) --no-print-directory _run
+
+_run: preflight
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_category_departments
@@ -78,11 +84,18 @@ checks: install
 	DJANGO_ALLOWED_HOSTS=desk.example.com \
 	$(MANAGE) check --deploy --fail-level WARNING
 
-test: install browser-deps lint checks
+test: install browser-deps
+	@$(VENV)/bin/python scripts/local_services.py test -- $(MAKE) --no-print-directory _test
+
+_test: lint checks
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The whole suite on the servers from wheels (PostgreSQL 18, Valkey 9), whatever runs here.
+test-embedded:
+	SERVICEDESK_EMBEDDED=1 $(MAKE) --no-print-directory test
 
 bench: install
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles .local

@@ -8,6 +8,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 from django.conf import settings
@@ -16,13 +17,21 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def celery_env(**extra: str) -> dict[str, str]:
+def database_url() -> str:
+    """The test database as a URL for another process: on a TCP host, or on the Unix
+    socket folder of the embedded server (django-environ's percent-encoded form)."""
     db = connection.settings_dict
+    user, host = db["USER"] or "postgres", db["HOST"] or "localhost"
+    if host.startswith("/"):
+        return f"postgres://{user}@/{quote(host, safe='')}/{db['NAME']}"
+    return f"postgres://{user}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def celery_env(**extra: str) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or 'localhost'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "TEST_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         **extra,

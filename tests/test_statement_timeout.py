@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.db import connection
+from tests.processes import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOW = (
@@ -22,8 +22,7 @@ def _timeout_in(preamble: str) -> str:
         for k, v in os.environ.items()
         if k not in ("DATABASE_STATEMENT_TIMEOUT_MS", "DJANGO_SETTINGS_MODULE")
     }
-    name = connection.settings_dict["NAME"]
-    env["DATABASE_URL"] = f"postgres://postgres@localhost:5432/{name}"
+    env["DATABASE_URL"] = database_url()
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.development"
     out = subprocess.run(
         [sys.executable, "-c", preamble + SHOW],
