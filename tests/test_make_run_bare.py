@@ -6,6 +6,7 @@ login page and /health; Ctrl-C stops everything it started, and keeps the data."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -74,6 +75,13 @@ def _processes_in(folder: Path) -> list[str]:
     return found
 
 
+def _kill_all_in(folder: Path) -> None:
+    """Leave nothing behind when the run did not stop by itself (the test fails)."""
+    for line in _processes_in(folder):
+        with contextlib.suppress(OSError):
+            os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+
+
 def test_make_run_on_a_bare_machine(tmp_path):
     project = tmp_path / "desk"
     _fresh_copy(project)
@@ -88,6 +96,9 @@ def test_make_run_on_a_bare_machine(tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # As from a terminal: a shell that started this suite in the background left
+        # SIGINT ignored, and an ignored signal stays ignored across exec.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -105,6 +116,7 @@ def test_make_run_on_a_bare_machine(tmp_path):
             run.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(run.pid, signal.SIGKILL)
+            _kill_all_in(project)
             raise
         log.close()
     time.sleep(1)
