@@ -28,6 +28,7 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("repairs/", include("repairs.urls")),
     path("callbacks/", include("callbacks.urls")),
+    path("helpdesk/", include("helpdesk.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -59,6 +59,8 @@ from complaints.clocks import CLOCK_LABELS, TABLE
 from complaints.forms.filters import ComplaintFilterForm
 from complaints.models import Category, Channel, Closure, Complaint, Extension, Grade
 from complaints.selectors import Extended, Scope
+from helpdesk.models import Kind as RequestKind
+from helpdesk.models import Request
 from repairs.figures import month_bounds, month_figures
 from repairs.models import RepairKind, RepairOrder
 from staff.models import Department
@@ -434,6 +436,57 @@ def _repair_section(
     return {"key": "repairs", "title": _("Repairs (维修)"), "rows": rows}
 
 
+# --- inquiries and help requests ------------------------------------------------------
+
+
+def _request_section(
+    estate_ids: list[int], windows: list[Window], now: dt.datetime
+) -> dict[str, Any]:
+    """Inquiries and help requests received in the month by kind, the emergencies, and
+    the answers that had a deadline (a supervisor asked; a written inquiry) on time:
+    over those whose deadline fell in the month, answered by it (004 §4.4.2, §4.5)."""
+    counts: dict[str, Values] = defaultdict(dict)
+    received = (
+        Request.objects.filter(estate_id__in=estate_ids)
+        .filter(_in_windows("received_at", windows))
+        .annotate(window=_window_case("received_at", windows))
+        .values("window", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for g in received:
+        w = WINDOWS[g["window"]]
+        counts["request.total"][w] = counts["request.total"].get(w, 0) + g["n"]
+        counts[f"request.kind.{g['kind']}"][w] = g["n"]
+    clocked = (
+        Request.objects.filter(estate_id__in=estate_ids)
+        .filter(_in_windows("answer_due", windows))
+        .annotate(window=_window_case("answer_due", windows))
+        .values("window")
+        .annotate(
+            # A request is done when answered: late if answered after the deadline, or
+            # not answered by it.
+            n=Count("pk", filter=Q(answered_at__isnull=False) | Q(answer_due__lt=now)),
+            late=Count(
+                "pk",
+                filter=Q(answered_at__gt=F("answer_due"))
+                | Q(answered_at__isnull=True, answer_due__lt=now),
+            ),
+        )
+        .order_by()
+    )
+    on_time = {WINDOWS[g["window"]]: _percent(g["n"] - g["late"], g["n"]) for g in clocked}
+    rows = [
+        _row("request.total", _("Inquiries and help requests (咨询求助)"), counts["request.total"])
+    ]
+    rows += [
+        _row(f"request.kind.{v}", str(lbl), counts.get(f"request.kind.{v}", {}))
+        for v, lbl in RequestKind.choices
+    ]
+    rows.append(_row("request.on_time", _("Answered on time"), on_time, unit="%"))
+    return {"key": "requests", "title": _("Inquiries and help requests (咨询求助)"), "rows": rows}
+
+
 # --- the ladder ----------------------------------------------------------------------
 
 
@@ -507,6 +560,7 @@ def build_report(
             _clock_section(ids, windows, now),
             _callback_section(ids, months, now),
             _repair_section(ids, months, windows, now),
+            _request_section(ids, windows, now),
         ],
         "late": _late_items(ids, windows[0], now),
         "ladder": _ladder(ids, months[0]),

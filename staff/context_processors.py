@@ -22,6 +22,8 @@ NAV_ITEMS = [
     (USE_REPAIR_ORDERS, "repairs:mine", _("Repair orders")),
     ((USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW), "repairs:board", _("Repair board")),
     ((USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW), "callbacks:list", _("Callbacks")),
+    ((USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW), "helpdesk:list", _("Inquiries and help")),
+    ((USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW), "helpdesk:duty", _("Duty log")),
     (VIEW_ESTATE_OVERVIEW, "reports:overview", _("Estate overview")),
     (VIEW_ESTATE_OVERVIEW, "reports:monthly_list", _("Monthly reports")),
 ]

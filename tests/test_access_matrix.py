@@ -30,6 +30,8 @@ CALLBACK_DESK = {"clerk", "duty_officer", "supervisor", "manager"}
 CALLBACK_READERS = CALLBACK_DESK | {"director", "gm"}
 MONTHLY_READERS = {"supervisor", "director", "gm", "manager"}
 COMPANY_READERS = {"gm", "manager"}  # the company-wide view
+# Inquiries, help requests and the duty log: the desk records, the estate's managers read.
+HELPDESK_READERS = CALLBACK_READERS
 
 # url name -> roles that get the page on GET (others logged in: 403).
 EXPECTED: dict[str, set[str] | str] = {
@@ -70,6 +72,13 @@ EXPECTED: dict[str, set[str] | str] = {
     "reports:monthly_company": COMPANY_READERS,
     "reports:monthly_company_export": COMPANY_READERS,
     "reports:monthly_act": POST_ONLY,
+    "helpdesk:list": HELPDESK_READERS,
+    "helpdesk:new": CALLBACK_DESK,
+    "helpdesk:detail": HELPDESK_READERS,
+    "helpdesk:act": POST_ONLY,
+    "helpdesk:duty": HELPDESK_READERS,
+    "helpdesk:duty_act": POST_ONLY,
+    "helpdesk:review": HELPDESK_READERS,
     # Complaint pages: every role that works complaints; rows are scoped further
     # (tests/test_complaint_access.py checks estates and departments).
     "complaints:list": COMPLAINT_READERS,
@@ -135,6 +144,12 @@ def url_for(request):
             return reverse(name, args=[request.getfixturevalue("public_letter").pk])
         if name in MONTHLY_REPORT_URLS:
             return reverse(name, args=[request.getfixturevalue("monthly_report").pk])
+        if name == "helpdesk:detail":
+            return reverse(name, args=[request.getfixturevalue("help_request").pk])
+        if name == "helpdesk:act":
+            return reverse(name, args=[request.getfixturevalue("help_request").pk, "answer"])
+        if name == "helpdesk:duty_act":
+            return reverse(name, args=["open"])
         if name == "reports:monthly_company":
             return reverse(name, args=[2026, 11])
         if name == "reports:monthly_company_export":
@@ -256,6 +271,20 @@ def public_letter(clerk, dept_head):
         title="关于3号楼漏水的说明",
         body="各位住户：漏水已处理。",
         callback_ids=ids,
+    )
+
+
+@pytest.fixture
+def help_request(clerk):
+    from helpdesk import services
+
+    return services.request_receive(
+        actor=clerk,
+        estate=clerk.staff_profile.estate,
+        kind="help",
+        channel="phone",
+        question="门禁卡打不开",
+        location="3栋大堂",
     )
 
 

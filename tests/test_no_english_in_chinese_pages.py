@@ -122,6 +122,11 @@ DESK_PAGES = [
     "reports:monthly",
     "reports:monthly_print",
     "reports:monthly_company",
+    "helpdesk:list",
+    "helpdesk:new",
+    "helpdesk:detail",
+    "helpdesk:duty",
+    "helpdesk:review",
 ]
 ORDER_PAGES = {"repairs:detail", "repairs:print", "repairs:print_warranty"}
 CALLBACK_PAGES = {"callbacks:record"}
@@ -216,6 +221,29 @@ def callbacks(clerk, dept_head):
 
 
 @pytest.fixture
+def help_request(clerk, duty_officer, supervisor):
+    """An emergency handled: alerted, a supervisor asked, an action recorded; and the
+    duty on, with a note and a handover waiting for the supervisor."""
+    from helpdesk import services
+
+    r = services.request_receive(
+        actor=clerk,
+        estate=clerk.staff_profile.estate,
+        kind="security",
+        incident="theft",
+        channel="phone",
+        question="车库电动车被盗",
+        location="地下车库",
+        confidential=True,
+    )
+    services.request_act(actor=clerk, request_id=r.pk, note="保安已到场", who_went="李四")
+    shift = services.shift_open(actor=clerk, estate=clerk.staff_profile.estate)
+    services.duty_note(actor=clerk, shift_id=shift.pk, text="巡查正常")
+    services.handover_write(actor=clerk, shift_id=shift.pk, to=supervisor, watch="车库")
+    return r
+
+
+@pytest.fixture
 def monthly_report(complaint, order, callbacks):
     """This month's report of the estate, built with something in every section."""
     from django.utils import timezone
@@ -226,7 +254,9 @@ def monthly_report(complaint, order, callbacks):
     return reports.report_build(estate_id=complaint.estate_id, month=month)
 
 
-def _desk_urls(complaint, order=None, callbacks=None, report=None) -> dict[str, str]:
+def _desk_urls(
+    complaint, order=None, callbacks=None, report=None, help_request=None
+) -> dict[str, str]:
     urls = {}
     for name in DESK_PAGES:
         args = [complaint.pk] if name in ("complaints:detail", "complaints:print") else []
@@ -242,6 +272,10 @@ def _desk_urls(complaint, order=None, callbacks=None, report=None) -> dict[str, 
             if report is None:
                 continue
             args = [report.pk]
+        if name == "helpdesk:detail":
+            if help_request is None:
+                continue
+            args = [help_request.pk]
         if name == "reports:monthly_company":
             if report is None:
                 continue
@@ -279,11 +313,11 @@ def _typed() -> list[str]:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_no_english_on_chinese_pages(
-    client, user_of, role, complaint, order, callbacks, monthly_report, admin_rows
+    client, user_of, role, complaint, order, callbacks, monthly_report, admin_rows, help_request
 ):
     client.force_login(user_of(role))
     client.cookies.load({"django_language": "zh-hans"})
-    urls = _desk_urls(complaint, order, callbacks, monthly_report)
+    urls = _desk_urls(complaint, order, callbacks, monthly_report, help_request)
     if role == "manager":
         urls |= _admin_urls()
     typed = _typed()

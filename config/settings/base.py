@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "complaints",
     "repairs",
     "callbacks",
+    "helpdesk",
     "reports",
 ]
 
