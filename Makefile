@@ -47,6 +47,7 @@ _run: preflight
 	$(MANAGE) seed_category_departments
 	$(MANAGE) seed_demo_complaints
 	$(MANAGE) seed_demo_repairs
+	$(MANAGE) seed_demo_requests
 	@echo ""
 	@echo "  Service desk:  http://$(HOST):$(PORT)/      admin: http://$(HOST):$(PORT)/admin/"
 	@echo "  Demo logins (password demo-pass-2026 for all):"
