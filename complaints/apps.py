@@ -8,8 +8,11 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         from casework.sweep import register
+        from staff import privacy
 
+        from . import contact
         from .clocks import TABLE
 
         # policy (imported by clocks) names the complaint clocks in the rule book.
         register(TABLE)
+        privacy.register(contact.CASE)

@@ -23,6 +23,11 @@ urlpatterns = [
     # The language switch is offered on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("inbox/", staff_views.inbox, name="inbox"),
+    path(
+        "contact/<slug:case_type>/<int:pk>/",
+        staff_views.contact_reveal,
+        name="contact_reveal",
+    ),
     path("inbox/read/", staff_views.inbox_read, name="inbox_read_all"),
     path("inbox/<int:pk>/read/", staff_views.inbox_read, name="inbox_read"),
     path("complaints/", include("complaints.urls")),

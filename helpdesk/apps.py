@@ -8,8 +8,13 @@ class HelpdeskConfig(AppConfig):
 
     def ready(self) -> None:
         from casework.sweep import register
+        from staff import privacy
 
-        from . import policy  # noqa: F401 - registers the rules
+        from . import (
+            contact,
+            policy,  # noqa: F401 - registers the rules
+        )
         from .clocks import TABLE
 
         register(TABLE)
+        privacy.register(contact.CASE)

@@ -23,6 +23,8 @@ from .models import (
     BusinessCalendar,
     CalendarDay,
     Company,
+    ContactReveal,
+    ContactRole,
     Department,
     Estate,
     Heartbeat,
@@ -378,3 +380,39 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
 
 from . import axes_admin  # noqa: E402, F401  (the lockout records, re-registered)
+
+
+@admin.register(ContactRole)
+class ContactRoleAdmin(admin.ModelAdmin):
+    """Which roles may reveal a resident's contact data where their case needs it."""
+
+    list_display = ["role"]
+
+
+@admin.register(ContactReveal)
+class ContactRevealAdmin(admin.ModelAdmin):
+    """Every reveal of a resident's contact data, for managers to read."""
+
+    list_display = ["at", "user", "kind_of_case", "case_number", "field", "how"]
+    list_filter = ["field", "how"]
+    list_select_related = ["user"]
+    search_fields = ["case_number", "user__username"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+    fields = readonly_fields = ("at", "user", "kind_of_case", "case_number", "field", "how")
+
+    @admin.display(description=gettext_lazy("kind of case"), ordering="case_type")
+    def kind_of_case(self, obj: ContactReveal) -> str:
+        from . import privacy
+
+        case = privacy.get(obj.case_type)
+        return str(case.label) if case is not None and case.label else obj.case_type
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -368,3 +368,55 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.target}: {self.subject}"
+
+
+class ContactRole(models.Model):
+    """A role that may reveal a resident's full name and phone where its case needs it
+    (staff.privacy). Managers add or remove roles here; everyone else sees them masked."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role, unique=True)
+
+    class Meta:
+        verbose_name = _("role that may see contact data")
+        verbose_name_plural = _("roles that may see contact data")
+        ordering = ["role"]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
+class ContactReveal(models.Model):
+    """One reveal of a resident's contact data: who, when, which case, which field, how.
+    Written by staff.privacy.record only; read by managers in the admin."""
+
+    class How(models.TextChoices):
+        VIEW = "view", _("Shown on screen")
+        PRINT = "print", _("Printed form")
+        EXPORT = "export", _("Export")
+
+    at = models.DateTimeField(_("at"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    case_type = models.CharField(_("kind of case"), max_length=32)
+    case_id = models.BigIntegerField(_("case"))
+    case_number = models.CharField(_("case number"), max_length=30)
+    field = models.CharField(
+        _("field"), max_length=8, choices=[("name", _("name")), ("phone", _("phone"))]
+    )
+    how = models.CharField(_("how"), max_length=8, choices=How)
+
+    class Meta:
+        verbose_name = _("contact data reveal")
+        verbose_name_plural = _("contact data reveals")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["case_type", "case_id", "at"], name="reveal_case_idx"),
+            models.Index(fields=["user", "-at"], name="reveal_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_number} {self.field} {self.at:%Y-%m-%d %H:%M}"

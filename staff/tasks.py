@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import beat_init
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 # deliver is defined beside the code that queues it; named here, where tasks live.
@@ -57,3 +57,20 @@ def send_digests() -> None:
     """Each person's email digest of what came since the last one (beat, every
     NOTIFY_DIGEST_MINUTES); a doubled or retried run sends nothing twice."""
     digests_prepare()
+
+
+@shared_task(
+    name="staff.tasks.mask_old_contacts",
+    ignore_result=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=60,
+    max_retries=5,
+)
+def mask_old_contacts() -> None:
+    """Nightly: residents' contact data of cases closed longer than the retention period
+    is masked in the database (staff.privacy); running twice masks nothing twice."""
+    from . import privacy
+
+    done = privacy.mask_old_contacts()
+    if any(done.values()):
+        logger.info("contact data masked: %s", done)

@@ -190,3 +190,34 @@ def inbox_read(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if kind:
         return redirect(f"{reverse('inbox')}?kind={kind}")
     return redirect("inbox")
+
+
+@require_POST
+def contact_reveal(request: AuthenticatedHttpRequest, case_type: str, pk: int) -> HttpResponse:
+    """One click reveals a resident's name and phone on a case, where the user's role and
+    the case need them; the reveal is recorded (staff.privacy). A case the user cannot
+    open is a 404, one whose contact data they do not need a 403."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from . import privacy
+
+    case_info = privacy.get(case_type)
+    if case_info is None:
+        raise Http404
+    case = case_info.visible(request.user).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    if not privacy.may_reveal(request.user, case):
+        raise PermissionDenied
+    privacy.record(request.user, case, how="view")
+    context = {"full": privacy.full(case), "number": getattr(case, "number", pk)}
+    if request.headers.get("X-Requested-With") == "fetch":
+        response = render(request, "staff/_contact_full.html", context)
+    else:
+        back = request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            back = ""
+        response = render(request, "staff/contact_reveal.html", {**context, "back": back})
+    response["Cache-Control"] = "no-store"
+    return response

@@ -122,10 +122,11 @@ def test_the_list_is_oldest_deadline_first_with_the_overdue_marked(
     assert 'data-testid="overdue"' in first_row and 'data-state="overdue"' in first_row
     assert html.count('data-testid="overdue"') == 1
     assert 'data-testid="overdue-count"' in html
-    # The case linked, the unit, the resident with a tel: link, the department, the tries.
+    # The case linked, the unit, the resident masked with the reveal (a tel: link once
+    # revealed, staff.privacy), the department, the tries.
     assert reverse("complaints:detail", args=[first.pk]) in first_row
-    assert first.number in first_row and "李四" in first_row
-    assert 'href="tel:13900001111"' in first_row
+    assert first.number in first_row and "李*" in first_row and "李四" not in first_row
+    assert 'data-testid="reveal"' in first_row and "139 0000 1111" not in first_row
     assert dept_head.staff_profile.department.name in first_row
     assert reverse("callbacks:record", args=[cb_first.pk]) in first_row
     assert order.unit.label in html and reverse("repairs:detail", args=[order.pk]) in html
@@ -291,7 +292,7 @@ def test_the_page_shows_the_case_and_one_click_starts_the_form(client, clerk, de
     cb = callback_of(c_)
     html = english(client, clerk).get(reverse("callbacks:record", args=[cb.pk])).content.decode()
     assert "电梯异响" in html and "已更换水管" in html  # what was complained, what was done
-    assert 'href="tel:13812345678"' in html
+    assert "138****5678" in html and 'data-testid="reveal"' in html  # staff.privacy
     assert 'data-testid="record-form"' in html
     assert f'action="{reverse("callbacks:save", args=[cb.pk])}"' in html
     # A complaint is asked its satisfaction only; a repair also the three ratings.

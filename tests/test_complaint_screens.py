@@ -283,12 +283,15 @@ def test_a_next_address_off_the_site_is_not_followed(client, clerk, dept_head):
     assert response["Location"] == reverse("complaints:detail", args=[routed.pk])
 
 
-def test_resident_phone_is_a_tel_link_on_the_page_and_the_printed_form(client, clerk):
+def test_resident_phone_is_a_tel_link_once_revealed_and_in_full_on_the_printed_form(client, clerk):
     c = make_complaint(clerk=clerk, resident_phone="021-55551234")
     client.force_login(clerk)
-    for name in ("complaints:detail", "complaints:print"):
-        body = client.get(reverse(name, args=[c.pk])).content.decode()
-        assert '<a href="tel:02155551234"' in body, name
+    body = client.get(reverse("complaints:detail", args=[c.pk])).content.decode()
+    assert "021****1234" in body and "021-55551234" not in body  # staff.privacy
+    revealed = client.post(reverse("contact_reveal", args=["complaint", c.pk])).content.decode()
+    assert '<a class="text-nowrap" href="tel:02155551234"' in revealed
+    body = client.get(reverse("complaints:print", args=[c.pk])).content.decode()
+    assert "021-55551234" in body
 
 
 def test_action_forms_have_titles(client, clerk):

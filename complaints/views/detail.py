@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.actions import Action
+from staff import privacy
 from staff.access import AuthenticatedHttpRequest, has_capability, is_desk, profile_of
 from staff.roles import USE_DEPARTMENT_QUEUE, Role
 
@@ -272,7 +273,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def print_form(request: HttpRequest, pk: int) -> HttpResponse:
     c = selectors.get_complaint_for_user(request.user, pk)
     events = c.events.select_related("actor").order_by("at", "id")
-    context = {"c": c, "events": events, "now": timezone.now(), "callbacks": _callbacks(c)}
+    context = {
+        "c": c,
+        "events": events,
+        "now": timezone.now(),
+        "callbacks": _callbacks(c),
+        # The form carries the phone by design: in full (recorded) for who needs it.
+        "contact": privacy.for_print(request.user, c),
+    }
     return render(request, "complaints/print.html", context)
 
 

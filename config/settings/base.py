@@ -266,7 +266,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=18, day_of_month="28-31"),
         "options": {"expires": 6 * 3600},
     },
+    "mask-old-contacts": {
+        "task": "staff.tasks.mask_old_contacts",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 6 * 3600},
+    },
 }
+# Residents' contact data of cases closed longer than this is masked (staff.privacy).
+CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=3 * 365)
 
 LOGGING = {
     "version": 1,

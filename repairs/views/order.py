@@ -17,6 +17,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.actions import Action
+from staff import privacy
 from staff.access import AuthenticatedHttpRequest
 
 from .. import services
@@ -378,6 +379,8 @@ def print_form(request: HttpRequest, pk: int) -> HttpResponse:
         "fee_lines": list(o.fee_lines.all()),
         "callbacks": _callbacks(o),
         "now": timezone.now(),
+        # The form carries the phone by design: in full (recorded) for who needs it.
+        "contact": privacy.for_print(request.user, o),
     }
     return render(request, "repairs/print.html", context)
 
@@ -387,7 +390,8 @@ def print_form(request: HttpRequest, pk: int) -> HttpResponse:
 def print_warranty(request: HttpRequest, pk: int) -> HttpResponse:
     """The 《维保工单》 sent to the warranty contractor."""
     o = _order(request.user, pk)
-    return render(request, "repairs/warranty.html", {"o": o, "now": timezone.now()})
+    context = {"o": o, "now": timezone.now(), "contact": privacy.for_print(request.user, o)}
+    return render(request, "repairs/warranty.html", context)
 
 
 @require_GET

@@ -6,7 +6,7 @@ morning the clerk, in a browser of her own, sees the handover with what is still
 
 Selectors use data-testid and name attributes, not visible text (the translations
 change); case numbers and what people typed are data and may be matched. Screenshots of
-the duty page and the new-request page at 1280 and 390 px go to /tmp/helper14-shots/.
+the duty page and the new-request page at 1280 and 390 px go to /tmp/duty-night-shots/.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-SHOTS = Path("/tmp/helper14-shots")  # noqa: S108 - outside the repo, for a person to look at
+SHOTS = Path("/tmp/duty-night-shots")  # noqa: S108 - outside the repo, for a person to look at
 
 
 def _login(page, url: str, username: str, password: str) -> None:

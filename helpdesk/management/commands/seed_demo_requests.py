@@ -1,6 +1,8 @@
 """Demo inquiries and help requests, and the duty on, made through the services as the
 desk makes them. Idempotent: does nothing when the demo estate already has requests."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -22,7 +24,7 @@ class Command(BaseCommand):
         users = get_user_model().objects
         clerk, duty = users.get(username="clerk"), users.get(username="duty")
         supervisor = users.get(username="supervisor")
-        common = {"estate": estate, "channel": "phone"}
+        common: dict[str, Any] = {"estate": estate, "channel": "phone"}
         services.request_receive(
             actor=clerk,
             kind="inquiry",
