@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from casework.admin import ReadOnlyInline
+from casework.admin import ReadOnlyAdmin, ReadOnlyInline
 from staff.templatetags.staff_tags import person_with_username
 
 from .models import Callback, CallbackEvent, PublicLetter
@@ -22,19 +22,8 @@ class EventInline(ReadOnlyInline):
         return person_with_username(obj.actor) or "—"
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Callback)
-class CallbackAdmin(_ReadOnly):
+class CallbackAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "estate", "kind", "status", "callback_due", "satisfaction"]
     list_filter = ["estate", "kind", "status", "method", "satisfaction"]
     list_select_related = ["estate", "complaint", "repair_order"]
@@ -68,7 +57,7 @@ class CallbackAdmin(_ReadOnly):
 
 
 @admin.register(PublicLetter)
-class PublicLetterAdmin(_ReadOnly):
+class PublicLetterAdmin(ReadOnlyAdmin):
     list_display = ["title", "estate", "written_at", "written_by"]
     list_filter = ["estate"]
     list_select_related = ["estate", "written_by"]

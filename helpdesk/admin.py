@@ -8,21 +8,10 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from casework.admin import ReadOnlyInline
+from casework.admin import ReadOnlyAdmin, ReadOnlyInline
 from staff.templatetags.staff_tags import person_with_username
 
 from .models import DutyEntry, DutyShift, Handover, Request, RequestEvent
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(ReadOnlyInline):
@@ -36,7 +25,7 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Request)
-class RequestAdmin(_ReadOnly):
+class RequestAdmin(ReadOnlyAdmin):
     list_display = ["number", "estate", "kind", "status", "received_at", "answer_due"]
     list_filter = ["estate", "kind", "status", "channel", "confidential"]
     list_select_related = ["estate"]
@@ -75,7 +64,7 @@ class DutyEntryInline(ReadOnlyInline):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(_ReadOnly):
+class DutyShiftAdmin(ReadOnlyAdmin):
     list_display = ["estate", "holder", "started_at", "ended_at"]
     list_filter = ["estate"]
     list_select_related = ["estate", "holder"]
@@ -84,7 +73,7 @@ class DutyShiftAdmin(_ReadOnly):
 
 
 @admin.register(Handover)
-class HandoverAdmin(_ReadOnly):
+class HandoverAdmin(ReadOnlyAdmin):
     list_display = ["estate", "by", "to", "written_at", "confirmed_at"]
     list_filter = ["estate"]
     list_select_related = ["estate", "by", "to"]

@@ -386,7 +386,16 @@ from . import axes_admin  # noqa: E402, F401  (the lockout records, re-registere
 class ContactRoleAdmin(admin.ModelAdmin):
     """Which roles may reveal a resident's contact data where their case needs it."""
 
-    list_display = ["role"]
+    list_display = ["role", "may_reveal"]
+    list_editable = ["may_reveal"]
+    fields = ["role", "may_reveal"]
+    readonly_fields = ["role"]
+
+    def has_add_permission(self, request):
+        return False  # a row per role, kept by the migrations
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ContactReveal)

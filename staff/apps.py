@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_role_groups(sender, **kwargs):
-    from .services import sync_role_groups
+    from .services import contact_roles_ensure, sync_role_groups
 
     sync_role_groups()
+    contact_roles_ensure()
 
 
 class StaffConfig(AppConfig):

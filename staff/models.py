@@ -371,10 +371,19 @@ class Delivery(models.Model):
 
 
 class ContactRole(models.Model):
-    """A role that may reveal a resident's full name and phone where its case needs it
-    (staff.privacy). Managers add or remove roles here; everyone else sees them masked."""
+    """Whether a role may reveal a resident's full name and phone where its case needs it
+    (staff.privacy). A row per role, kept by post_migrate (a new role gets its default;
+    a manager's choice is never changed); the others see them masked."""
+
+    # The roles whose cases need contact data: the desk (intake, callbacks), department
+    # heads (a complaint routed to them, while open), technicians (an order assigned to
+    # them, while open).
+    DEFAULTS = frozenset(
+        {Role.CLERK, Role.DUTY_OFFICER, Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.TECHNICIAN}
+    )
 
     role = models.CharField(_("role"), max_length=32, choices=Role, unique=True)
+    may_reveal = models.BooleanField(_("may see contact data where the case needs it"))
 
     class Meta:
         verbose_name = _("role that may see contact data")

@@ -103,7 +103,10 @@ def role_may_reveal(user) -> bool:
         from .models import ContactRole
 
         profile = profile_of(user)
-        cached = profile is not None and ContactRole.objects.filter(role=profile.role).exists()
+        cached = (
+            profile is not None
+            and ContactRole.objects.filter(role=profile.role, may_reveal=True).exists()
+        )
         user._contact_role_may_reveal = cached
     return cached
 

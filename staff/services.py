@@ -145,3 +145,14 @@ def unit_import(*, estate: Estate, rows: list[list], actor) -> ImportResult:
             elif not created:
                 result.rows_skipped += 1
     return result
+
+
+def contact_roles_ensure() -> None:
+    """A ContactRole row for every role, with its default; existing rows (a manager's
+    choice) are left as they are."""
+    from .models import ContactRole
+
+    ContactRole.objects.bulk_create(
+        [ContactRole(role=r, may_reveal=r in ContactRole.DEFAULTS) for r in Role],
+        ignore_conflicts=True,
+    )

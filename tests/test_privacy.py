@@ -109,7 +109,7 @@ def test_the_head_no_longer_needs_it_once_the_complaint_is_closed(client, clerk,
 
 
 def test_managers_choose_the_roles(client, routed, dept_head):
-    ContactRole.objects.filter(role=Role.DEPARTMENT_HEAD).delete()
+    ContactRole.objects.filter(role=Role.DEPARTMENT_HEAD).update(may_reveal=False)
     html = page_of(client, dept_head, reverse("complaints:detail", args=[routed.pk]))
     assert 'data-testid="reveal"' not in html
     assert reveal(client, dept_head, "complaint", routed.pk).status_code == 403
@@ -254,3 +254,14 @@ def test_the_monthly_report_and_its_exports_carry_no_resident_contact(clerk):
     assert NAME not in text and PHONE not in text
     assert "李师傅" in text  # the staff complained about are not residents
     assert report_xlsx(data, title="t", ladder=True)
+
+
+def test_every_role_has_its_row_and_a_managers_choice_survives_a_migrate(db):
+    from staff.services import contact_roles_ensure
+
+    rows = dict(ContactRole.objects.values_list("role", "may_reveal"))
+    assert set(rows) == set(Role.values)
+    assert {r for r, may in rows.items() if may} == set(ContactRole.DEFAULTS)
+    ContactRole.objects.filter(role=Role.TECHNICIAN).update(may_reveal=False)
+    contact_roles_ensure()  # what every migrate runs
+    assert not ContactRole.objects.get(role=Role.TECHNICIAN).may_reveal
