@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from casework.admin import ReadOnlyAdmin, ReadOnlyInline
+from casework.admin import ReadOnlyInline
+from staff.admin import ReadOnlyAdmin
 from staff.templatetags.staff_tags import person_with_username
 
 from .models import Callback, CallbackEvent, PublicLetter

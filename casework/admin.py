@@ -24,20 +24,6 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Cases recorded at the desk through the services (so each is in its log): the
-    admin reads them and never adds, changes or deletes one."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ClockRule)
 class ClockRuleAdmin(admin.ModelAdmin):
     """Changes apply to cases received (or whose clocks restart) after them."""

@@ -8,7 +8,8 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from casework.admin import ReadOnlyAdmin, ReadOnlyInline
+from casework.admin import ReadOnlyInline
+from staff.admin import ReadOnlyAdmin
 from staff.templatetags.staff_tags import person_with_username
 
 from .models import DutyEntry, DutyShift, Handover, Request, RequestEvent

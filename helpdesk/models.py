@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import ClockedCase, LogEntry
+from casework.models import CaseCounter, ClockedCase, LogEntry
 from staff.models import Estate, Unit
 
 
@@ -167,19 +167,14 @@ class Request(ClockedCase):
         return self.kind == Kind.INQUIRY and self.channel == Channel.LETTER
 
 
-class RequestCounter(models.Model):
-    estate = models.ForeignKey(Estate, on_delete=models.CASCADE, related_name="+")
-    month = models.CharField(max_length=6)
-    last = models.PositiveIntegerField(default=0)
+class RequestCounter(CaseCounter):
+    """Last number given per estate and month: ZX-202612-0001."""
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["estate", "month"], name="request_counter_once")
         ]
         default_permissions = ()
-
-    def __str__(self) -> str:
-        return f"{self.estate_id} {self.month} {self.last}"
 
 
 class EventKind(models.TextChoices):

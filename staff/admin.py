@@ -398,8 +398,22 @@ class ContactRoleAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written through the services (so each is in its log) or by the system: the
+    admin reads them and never adds, changes or deletes one."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ContactReveal)
-class ContactRevealAdmin(admin.ModelAdmin):
+class ContactRevealAdmin(ReadOnlyAdmin):
     """Every reveal of a resident's contact data, for managers to read."""
 
     list_display = ["at", "user", "kind_of_case", "case_number", "field", "how"]
@@ -416,12 +430,3 @@ class ContactRevealAdmin(admin.ModelAdmin):
 
         case = privacy.get(obj.case_type)
         return str(case.label) if case is not None and case.label else obj.case_type
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
