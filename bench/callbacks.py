@@ -48,6 +48,7 @@ from .seed import (
     _table,
     copy_setup,
     log,
+    recount,
     start_pool,
 )
 
@@ -442,8 +443,12 @@ def seed(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - fixed names
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
+        recount(cur, "callbacks_callback")
         cur.execute("SET maintenance_work_mem = '512MB'")
-        cur.execute("VACUUM (ANALYZE) callbacks_callback, callbacks_callbackevent, casework_alarm")
+        cur.execute(
+            "VACUUM (ANALYZE) callbacks_callback, callbacks_callbackevent, casework_alarm, "
+            "callbacks_callbackmonth"
+        )
     t_vacuum = time.perf_counter() - t0
     log(f"  sequences, VACUUM ANALYZE: {t_vacuum:.1f}s")
     return {

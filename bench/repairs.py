@@ -54,6 +54,7 @@ from .seed import (
     _table,
     copy_setup,
     log,
+    recount,
     start_pool,
 )
 
@@ -852,10 +853,11 @@ def seed(n: int, *, database_url: str, workers: int = 2, chunk: int = 2000) -> d
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - fixed names
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
+        recount(cur, "repairs_repairorder")
         cur.execute("SET maintenance_work_mem = '512MB'")
         cur.execute(
             "VACUUM (ANALYZE) repairs_repairorder, repairs_repairorderevent, repairs_feeline, "
-            "repairs_repairordercounter, repairs_shift"
+            "repairs_repairordercounter, repairs_shift, repairs_repairmonth"
         )
     t_vacuum = time.perf_counter() - t0
     log(f"  counters, VACUUM ANALYZE: {t_vacuum:.1f}s")

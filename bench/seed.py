@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import vocab
 
@@ -681,6 +682,16 @@ def _put(q: queue.Queue, item, workers: list[CopyWorker]) -> None:
             continue
 
 
+def recount(cur: Any, source: str) -> None:
+    """Count again what the database keeps counted from ``source`` (the monthly report's
+    counts, ``reports.counts``): their triggers do not fire under the replica role."""
+    from reports import counts
+
+    with cur.connection.transaction():
+        for sql in counts.rebuild_sql(counts.reading([source])):
+            cur.execute(sql)
+
+
 def copy_setup(fast: bool) -> list[str]:
     """The session settings of a COPY connection; the replica role skips the foreign-key
     checks (and the triggers not marked ALWAYS) where the role may set it."""
@@ -758,8 +769,6 @@ def seed(n: int, *, database_url: str, workers: int = 2, chunk: int = 2000) -> d
     """Truncate the complaint tables and load ``n`` complaints. Returns statistics."""
     import psycopg
     from django.db import connection
-
-    from reports import counts as report_counts
 
     started = time.perf_counter()
     refs = load_refs()
@@ -844,16 +853,14 @@ def seed(n: int, *, database_url: str, workers: int = 2, chunk: int = 2000) -> d
             [(eid, month, last) for (eid, month), last in gen.counters.items()],
         )
         cur.execute("SELECT setval(pg_get_serial_sequence('complaints_complaint', 'id'), %s)", [n])
-        # The monthly report's counts are kept by a trigger the replica role skipped.
-        with conn.transaction():
-            for sql in report_counts.rebuild_sql():
-                cur.execute(sql)
+        recount(cur, "complaints_complaint")
         cur.execute("SET maintenance_work_mem = '512MB'")
         # Sets hint bits and the visibility map, flushes the GIN pending list, and
         # gives the planner statistics of the new data.
         cur.execute(
             "VACUUM (ANALYZE) complaints_complaint, complaints_complaintevent, "
-            "complaints_complaintcounter, reports_complaintmonth"
+            "complaints_complaintcounter, reports_complaintmonth, reports_clockmonth, "
+            "reports_laddermonth"
         )
         matches = cur.execute(
             "SELECT count(*) FROM complaints_complaint "

@@ -176,6 +176,13 @@ class Callback(ClockedCase):
                 name="callback_week_idx",
             ),
             models.Index(fields=["estate", "opened_at"], name="callback_estate_opened_idx"),
+            # The month's rates: the callbacks of a month still due past their deadline.
+            models.Index(
+                fields=["estate", "opened_at"],
+                include=["callback_due", "department", "kind", "satisfaction", "method"],
+                condition=Q(status="due"),
+                name="callback_overdue_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -219,3 +226,44 @@ class CallbackEvent(LogEntry):
 
     def __str__(self) -> str:
         return f"{self.callback_id} {self.get_kind_display()}"
+
+
+class CallbackMonth(models.Model):
+    """The callbacks by the month they fell due in and what the rates tell apart.
+    Written only by the database (``casework.tallies``)."""
+
+    estate = models.ForeignKey(
+        Estate, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    month = models.DateField()
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10)
+    status = models.CharField(max_length=12)
+    satisfaction = models.CharField(max_length=16)
+    method = models.CharField(max_length=8)
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("month's callback count")
+        verbose_name_plural = _("month's callback counts")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "estate",
+                    "month",
+                    "department",
+                    "kind",
+                    "status",
+                    "satisfaction",
+                    "method",
+                ],
+                name="callback_month_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.month:%Y-%m} {self.n}"

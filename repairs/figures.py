@@ -2,10 +2,12 @@
 technician, the on-time dispatch and arrival rates (target 100 %), the rework rate
 (target ≤ 1 %), the average minutes to arrive and to finish, and the paid revenue.
 
-One aggregate query, grouped by department and technician ids (conditional counts and
-sums over the month's orders), and one each for their names; the departments, the
-technicians and the total are rolled up from those few groups, so no Python work is done
-per order.
+The closed orders' figures are kept by the database (``repairs.tallies``: a closed order
+is final); the open ones are counted at the time asked, with conditional counts and sums
+over the month's open orders, and the orders redone from the few reworks. All grouped by
+department, technician and kind ids, then one query each for their names; the
+departments, the technicians, the kinds and the total are rolled up from those few
+groups, so no Python work is done per order.
 
 Definitions (an order belongs to the month it was reported in):
 
@@ -32,15 +34,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DateField, F, Q, Sum
+from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from staff.models import Department
 from staff.templatetags.staff_tags import person
 
-from .models import RepairKind, RepairOrder, Status
+from .models import RepairMonth, RepairOrder, Status
 
 # Targets of 004 §4.2.9.2, in percent.
 ON_TIME_TARGET = 100
@@ -88,10 +90,10 @@ class Figures:
             "arrived",
             "finished",
         ):
-            setattr(self, name, getattr(self, name) + row[name])
-        self.to_arrive += row["to_arrive"] or ZERO
-        self.to_finish += row["to_finish"] or ZERO
-        self.revenue += row["revenue"] or Decimal(0)
+            setattr(self, name, getattr(self, name) + row.get(name, 0))
+        self.to_arrive += row.get("to_arrive") or ZERO
+        self.to_finish += row.get("to_finish") or ZERO
+        self.revenue += row.get("revenue") or Decimal(0)
 
     @property
     def dispatch_rate(self) -> float | None:
@@ -152,32 +154,22 @@ def month_bounds(month_start: dt.date) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def _aggregates(now: dt.datetime) -> dict[str, Any]:
-    open_until = Coalesce("closed_at", Value(now))
+def _open_aggregates(now: dt.datetime) -> dict[str, Any]:
+    """The figures of the open orders, as they stand at ``now`` (the closed ones are
+    kept by the database: ``repairs.tallies``, counted as if ``now`` were their
+    closure)."""
     return {
         "orders": Count("pk"),
         "dispatch_counted": Count(
-            "pk",
-            filter=Q(dispatched_at__isnull=False)
-            | Q(dispatched_at__isnull=True, dispatch_due__lt=open_until),
+            "pk", filter=Q(dispatched_at__isnull=False) | Q(dispatch_due__lt=now)
         ),
         "dispatch_on_time": Count("pk", filter=Q(dispatched_at__lte=F("dispatch_due"))),
         "arrive_counted": Count(
             "pk",
-            filter=Q(arrived_at__isnull=False)
-            | Q(arrived_at__isnull=True, arrive_due__lt=open_until)
-            | Q(arrival_missed=True),
+            filter=Q(arrived_at__isnull=False) | Q(arrive_due__lt=now) | Q(arrival_missed=True),
         ),
         "arrive_on_time": Count(
             "pk", filter=Q(arrived_at__lte=F("arrive_due"), arrival_missed=False)
-        ),
-        "closed": Count("pk", filter=Q(status=Status.CLOSED)),
-        # IS NOT NULL lets the planner read only the few reworks off the rework_of index.
-        "reworked": Count(
-            "pk",
-            filter=Exists(
-                RepairOrder.objects.filter(rework_of_id__isnull=False, rework_of_id=OuterRef("pk"))
-            ),
         ),
         "arrived": Count("pk", filter=Q(arrived_at__isnull=False)),
         "to_arrive": Sum(F("arrived_at") - F("reported_at"), filter=Q(arrived_at__isnull=False)),
@@ -186,11 +178,90 @@ def _aggregates(now: dt.datetime) -> dict[str, Any]:
             F("finished_at") - F("arrived_at"),
             filter=Q(finished_at__isnull=False, arrived_at__isnull=False),
         ),
-        "revenue": Sum(
-            "fee_total",
-            filter=Q(status=Status.CLOSED, kind=RepairKind.PAID) & ~Q(receipt_number=""),
-        ),
     }
+
+
+_CLOSED_SUMS = (
+    "orders",
+    "dispatch_counted",
+    "dispatch_on_time",
+    "arrive_counted",
+    "arrive_on_time",
+    "arrived",
+    "to_arrive",
+    "finished",
+    "to_finish",
+    "revenue",
+)
+
+
+def _in_months(column: str, months: list[dt.date]) -> Q:
+    q = Q()
+    for m in months:
+        start, end = month_bounds(m)
+        q |= Q(**{f"{column}__gte": start, f"{column}__lt": end})
+    return q
+
+
+def _month(column: str) -> Trunc:
+    """The first day of the month of ``column``, local time."""
+    return Trunc(column, "month", output_field=DateField())
+
+
+def _groups(
+    estate_ids: list[int], months: list[dt.date], now: dt.datetime
+) -> list[Mapping[str, Any]]:
+    """The months' orders by (month, department, technician, kind): the closed ones from
+    the counts the database keeps, the open ones counted now, and the orders redone (a
+    rework's ``rework_of``), each a few groups. Three queries, whatever the number of
+    months."""
+    firsts = [m.replace(day=1) for m in months]
+    dims = ("department_id", "technician_id", "kind")
+    closed = (
+        RepairMonth.objects.filter(estate_id__in=estate_ids, month__in=firsts)
+        .values("month", *dims)
+        .annotate(**{name: Sum(name) for name in _CLOSED_SUMS})
+        .filter(orders__gt=0)
+        .order_by()
+    )
+    opened = (
+        RepairOrder.objects.filter(estate_id__in=estate_ids)
+        .filter(_in_months("reported_at", firsts))
+        .exclude(status=Status.CLOSED)  # repair_open_reported_idx
+        .values(*dims, month=_month("reported_at"))
+        .annotate(**_open_aggregates(now))
+        .order_by()
+    )
+    # IS NOT NULL lets the planner read only the few reworks off the rework_of index.
+    reworked = (
+        RepairOrder.objects.filter(rework_of__isnull=False, rework_of__estate_id__in=estate_ids)
+        .filter(_in_months("rework_of__reported_at", firsts))
+        .values(*(f"rework_of__{d}" for d in dims), month=_month("rework_of__reported_at"))
+        .annotate(reworked=Count("rework_of_id", distinct=True))
+        .order_by()
+    )
+    return [
+        *({**r, "closed": r["orders"]} for r in closed),
+        *opened,
+        *(
+            {"month": r["month"], **{d: r[f"rework_of__{d}"] for d in dims}}
+            | {"reworked": r["reworked"]}
+            for r in reworked
+        ),
+    ]
+
+
+def month_totals(
+    estate_ids: Iterable[int], months: list[dt.date], *, now: dt.datetime | None = None
+) -> list[tuple[Figures, dict[str, int]]]:
+    """For each of ``months``, the total figures of its orders and the orders by kind
+    (no department, technician or name): three queries for them all."""
+    totals = {m.replace(day=1): (Figures(None, _("All")), dict[str, int]()) for m in months}
+    for row in _groups(list(estate_ids), months, now or timezone.now()):
+        total, kinds = totals[row["month"]]
+        total.add(row)
+        kinds[row["kind"]] = kinds.get(row["kind"], 0) + row.get("orders", 0)
+    return [totals[m.replace(day=1)] for m in months]
 
 
 def _department_labels(ids: set[int]) -> dict[int | None, str]:
@@ -213,24 +284,20 @@ def _technician_labels(ids: set[int]) -> dict[int | None, str]:
 
 
 def month_figures(
-    estate_ids: Iterable[int], month_start: dt.date, *, now: dt.datetime | None = None
+    estate_ids: Iterable[int],
+    month_start: dt.date,
+    *,
+    now: dt.datetime | None = None,
 ) -> MonthFigures:
     """The figures of the orders reported in the month of ``month_start`` at the
-    estates ``estate_ids``: per department, per technician and in total. Three queries:
-    the aggregates grouped by (department, technician) ids, then their names."""
+    estates ``estate_ids``: per department, per technician, per kind and in total (five
+    queries: ``_groups``, then the names)."""
     now = now or timezone.now()
     start, end = month_bounds(month_start)
-    rows: list[Mapping[str, Any]] = list(
-        RepairOrder.objects.filter(
-            estate_id__in=list(estate_ids), reported_at__gte=start, reported_at__lt=end
-        )
-        .values("department_id", "technician_id")
-        .annotate(**_aggregates(now))
-        .order_by()
-    )
+    rows = _groups(list(estate_ids), [month_start], now)
+    total = Figures(None, _("All"))
     departments = _department_labels({r["department_id"] for r in rows} - {None})
     technicians = _technician_labels({r["technician_id"] for r in rows} - {None})
-    total = Figures(None, _("All"))
     by_department: dict[int | None, Figures] = {}
     by_technician: dict[int | None, Figures] = {}
     for row in rows:

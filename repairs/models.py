@@ -246,6 +246,13 @@ class RepairOrder(ClockedCase):
                 name="repair_estate_closed_idx",
                 condition=Q(status="closed"),
             ),
+            # The month's figures of the open orders (the closed ones are kept counted:
+            # repairs.tallies).
+            models.Index(
+                fields=["estate", "reported_at"],
+                name="repair_open_reported_idx",
+                condition=~Q(status="closed"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -402,3 +409,49 @@ class Shift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.starts_at:%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class RepairMonth(models.Model):
+    """The closed repair orders by month of report, department, technician and kind, with
+    the sums of ``repairs.figures``. Written only by the database (``casework.tallies``)."""
+
+    estate = models.ForeignKey(
+        Estate, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    month = models.DateField()
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=16)
+    orders = models.IntegerField()
+    dispatch_counted = models.IntegerField()
+    dispatch_on_time = models.IntegerField()
+    arrive_counted = models.IntegerField()
+    arrive_on_time = models.IntegerField()
+    arrived = models.IntegerField()
+    to_arrive = models.DurationField()
+    finished = models.IntegerField()
+    to_finish = models.DurationField()
+    revenue = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("month's closed repair orders")
+        verbose_name_plural = _("month's closed repair orders")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "month", "department", "technician", "kind"],
+                name="repair_month_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.month:%Y-%m} {self.orders}"

@@ -1,134 +1,125 @@
-"""The month's complaint counts (``reports.models.ComplaintMonth``), kept by the database:
-a row per estate, month of receipt and combination of the dimensions the monthly report
-counts (grade, channel, category, department, scope, closure, repeat, escalated), with how
-many complaints have it now.
+"""The counts the database keeps for the monthly report (``casework.tallies``), and the
+whole list of them (``TALLIES``: those of the complaints here, and the callbacks' and
+repair orders' of their apps):
 
-A trigger on ``complaints_complaint`` moves a complaint's one from its old combination to
-its new one in the same transaction as the change (an insert, a delete, or an update of
-one of those columns: the regrade, the routing, the escalation, the closure), so the counts
-are always those of ``GROUP BY`` over the complaints, whichever code wrote them. Rows
-loaded with triggers off (a bulk ``COPY`` as ``session_replication_role = replica``, a
-``TRUNCATE``) are counted again by ``rebuild()``.
-
-The month is that of ``received_at`` in the site's time zone, ``settings.TIME_ZONE`` when
-the migration ran; after changing it, run ``manage.py rebuild_report_counts``.
-
-Every name in the SQL below is a constant of this module (S608 is silenced for them).
+- ``complaint_month_count`` (``ComplaintMonth``): complaints by month of receipt, grade,
+  channel, category, department, scope, closure, repeat, escalated;
+- ``clock_month_<clock>`` (``ClockMonth``): each counted clock of a complaint by the month
+  of its deadline, with its outcome where it no longer depends on the time: met (``done``
+  set) or the complaint closed (``reports.monthly`` says which count and which are late);
+  ``pending``: not met and still open, late once the deadline has passed;
+- ``ladder_month_count`` (``LadderMonth``): complaints naming a person, by month of
+  receipt, person (trimmed) and the department complained about;
+- ``callbacks.tallies.CALLBACK_MONTH``, ``repairs.tallies.REPAIR_MONTH``.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
+from collections.abc import Iterable
+
 from django.db import connection, transaction
 
-TABLE = "reports_complaintmonth"
-FUNCTION = "reports_complaint_month_count"
-DIMENSIONS = (
-    "estate_id",
-    "month",
-    "grade",
-    "channel",
-    "category",
-    "department_id",
-    "in_scope",
-    "closure",
-    "repeat",
-    "escalated",
-)
-# The complaint's columns the counts depend on; an update of any other column costs nothing.
-WATCHED = (
-    "estate_id",
-    "received_at",
-    "grade",
-    "channel",
-    "category",
-    "department_id",
-    "in_scope",
-    "closure",
-    "repeat_of_id",
-    "escalated_to",
+from callbacks.tallies import CALLBACK_MONTH
+from casework.tallies import Tally, create_sql, drop_sql, flag, month_of, rebuild_sql
+from complaints.clocks import TABLE as CLOCKS
+from repairs.tallies import REPAIR_MONTH
+
+COMPLAINT_MONTH = Tally(
+    name="complaint_month_count",
+    table="reports_complaintmonth",
+    source="complaints_complaint",
+    dims=(
+        ("estate_id", "{r}.estate_id"),
+        ("month", month_of("received_at")),
+        ("grade", "{r}.grade"),
+        ("channel", "{r}.channel"),
+        ("category", "{r}.category"),
+        ("department_id", "{r}.department_id"),
+        ("in_scope", "{r}.in_scope"),
+        ("closure", "{r}.closure"),
+        ("repeat", "{r}.repeat_of_id IS NOT NULL"),
+        ("escalated", "{r}.escalated_to <> ''"),
+    ),
+    measures=(("n", "1"),),
+    watched=(
+        "estate_id",
+        "received_at",
+        "grade",
+        "channel",
+        "category",
+        "department_id",
+        "in_scope",
+        "closure",
+        "repeat_of_id",
+        "escalated_to",
+    ),
 )
 
 
-def _values(row: str, zone: str) -> str:
-    """The dimensions of the complaint ``row`` (NEW, OLD or a table alias), as SQL."""
-    return ", ".join(
-        [
-            f"{row}.estate_id",
-            f"(date_trunc('month', {row}.received_at AT TIME ZONE '{zone}'))::date",
-            f"{row}.grade",
-            f"{row}.channel",
-            f"{row}.category",
-            f"{row}.department_id",
-            f"{row}.in_scope",
-            f"{row}.closure",
-            f"{row}.repeat_of_id IS NOT NULL",
-            f"{row}.escalated_to <> ''",
-        ]
+def _clock_month(name: str, due: str, done: str) -> Tally:
+    """A complaint's clock by the month of its deadline. Once met or closed its outcome
+    is fixed: counted when met, or when the deadline ran out before the closure; late
+    when met after the deadline, or not met and closed after it. Not met and open, it is
+    ``pending``."""
+    return Tally(
+        name=f"clock_month_{name}",
+        table="reports_clockmonth",
+        source="complaints_complaint",
+        dims=(
+            ("estate_id", "{r}.estate_id"),
+            ("clock", f"'{name}'"),
+            ("month", month_of(due)),
+        ),
+        measures=(
+            ("counted", flag(f"{{r}}.{done} IS NOT NULL OR {{r}}.{due} < {{r}}.closed_at")),
+            (
+                "late",
+                flag(
+                    f"{{r}}.{done} > {{r}}.{due} "
+                    f"OR ({{r}}.{done} IS NULL AND {{r}}.{due} < {{r}}.closed_at)"
+                ),
+            ),
+            ("pending", flag(f"{{r}}.{done} IS NULL AND {{r}}.closed_at IS NULL")),
+        ),
+        watched=("estate_id", due, done, "closed_at"),
+        where=f"{{r}}.{due} IS NOT NULL",
     )
 
 
-def _upsert(row: str, delta: int, zone: str) -> str:
-    columns = ", ".join(DIMENSIONS)
-    return (
-        f"INSERT INTO {TABLE} ({columns}, n) VALUES ({_values(row, zone)}, {delta}) "  # noqa: S608
-        f"ON CONFLICT ({columns}) DO UPDATE SET n = {TABLE}.n + EXCLUDED.n;"
-    )
+# The upgrade clock (``replans``) sets a new plan, not a promise to the resident: not
+# counted.
+COUNTED_CLOCKS = [c for c in CLOCKS.clocks if not c.replans]
+CLOCK_MONTHS = [_clock_month(c.name, c.due, c.done) for c in COUNTED_CLOCKS]
+
+LADDER_MONTH = Tally(
+    name="ladder_month_count",
+    table="reports_laddermonth",
+    source="complaints_complaint",
+    dims=(
+        ("estate_id", "{r}.estate_id"),
+        ("month", month_of("received_at")),
+        ("person", "btrim({r}.target_staff)"),
+        ("department_id", "{r}.target_department_id"),
+    ),
+    measures=(("n", "1"),),
+    watched=("estate_id", "received_at", "target_staff", "target_department_id"),
+    where="btrim({r}.target_staff) <> ''",
+)
+
+TALLIES = [COMPLAINT_MONTH, *CLOCK_MONTHS, LADDER_MONTH, CALLBACK_MONTH, REPAIR_MONTH]
 
 
-def _zone() -> str:
-    zone = str(settings.TIME_ZONE)
-    if "'" in zone:  # a zone name never holds one; refuse rather than build bad SQL
-        raise ValueError(zone)
-    return zone
+def reading(sources: Iterable[str] | None = None) -> list[Tally]:
+    """The tallies reading the tables ``sources`` (all when None)."""
+    wanted = None if sources is None else set(sources)
+    return [t for t in TALLIES if wanted is None or t.source in wanted]
 
 
-def create_sql() -> list[str]:
-    zone = _zone()
-    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in WATCHED)
-    return [
-        f"""
-        CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                {_upsert("OLD", -1, zone)}
-            END IF;
-            IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                {_upsert("NEW", 1, zone)}
-            END IF;
-            RETURN NULL;
-        END $$;
-        """,
-        f"CREATE TRIGGER complaint_month_count_insert_delete AFTER INSERT OR DELETE "
-        f"ON complaints_complaint FOR EACH ROW EXECUTE FUNCTION {FUNCTION}();",
-        f"CREATE TRIGGER complaint_month_count_update AFTER UPDATE "
-        f"ON complaints_complaint FOR EACH ROW WHEN ({changed}) "
-        f"EXECUTE FUNCTION {FUNCTION}();",
-    ]
-
-
-DROP_SQL = [
-    "DROP TRIGGER IF EXISTS complaint_month_count_insert_delete ON complaints_complaint;",
-    "DROP TRIGGER IF EXISTS complaint_month_count_update ON complaints_complaint;",
-    f"DROP FUNCTION IF EXISTS {FUNCTION}();",
-]
-
-
-def rebuild_sql() -> list[str]:
-    columns = ", ".join(DIMENSIONS)
-    return [
-        # No complaint changes while they are counted again; reading goes on.
-        "LOCK TABLE complaints_complaint IN SHARE MODE;",
-        f"DELETE FROM {TABLE};",  # noqa: S608
-        f"INSERT INTO {TABLE} ({columns}, n) SELECT {_values('c', _zone())}, count(*) "  # noqa: S608
-        f"FROM complaints_complaint c GROUP BY {', '.join(str(i) for i in range(1, 11))};",
-    ]
-
-
-def rebuild() -> None:
-    """Put the trigger in place again with the time zone of the settings, and count every
-    complaint again (after a bulk load with triggers off, or a change of time zone): one
-    transaction."""
+def rebuild(sources: Iterable[str] | None = None) -> None:
+    """Put the triggers on ``sources`` (table names; all when None) in place again with
+    the time zone of the settings, and count every row again (after a bulk load with
+    triggers off, or a change of time zone): one transaction."""
+    tallies = reading(sources)
     with transaction.atomic(), connection.cursor() as cursor:
-        for sql in [*DROP_SQL, *create_sql(), *rebuild_sql()]:
+        for sql in [*drop_sql(tallies), *create_sql(tallies), *rebuild_sql(tallies)]:
             cursor.execute(sql)

@@ -156,3 +156,55 @@ class ComplaintMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estate_id} {self.month:%Y-%m} {self.n}"
+
+
+def _kept(*dims: str, name: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=list(dims), name=name, nulls_distinct=False)
+
+
+class ClockMonth(models.Model):
+    """Each counted clock of the complaints by the month of its deadline: those met or
+    closed with their outcome (``counted``, ``late``), and ``pending`` (not met, still
+    open). Written only by the database (``reports.counts``)."""
+
+    estate = models.ForeignKey(
+        Estate, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    clock = models.CharField(max_length=16)
+    month = models.DateField()
+    counted = models.IntegerField()
+    late = models.IntegerField()
+    pending = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("month's clock count")
+        verbose_name_plural = _("month's clock counts")
+        default_permissions = ()
+        constraints = [_kept("estate", "clock", "month", name="clock_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.clock} {self.month:%Y-%m} {self.counted}"
+
+
+class LadderMonth(models.Model):
+    """The complaints naming a person (trimmed), by month of receipt and the department
+    complained about. Written only by the database (``reports.counts``)."""
+
+    estate = models.ForeignKey(
+        Estate, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    month = models.DateField()
+    person = models.CharField(max_length=100)
+    department = models.ForeignKey(
+        Department, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("month's complaints about a person")
+        verbose_name_plural = _("month's complaints about people")
+        default_permissions = ()
+        constraints = [_kept("estate", "month", "person", "department", name="ladder_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.month:%Y-%m} {self.n}"

@@ -3,9 +3,11 @@ complaints, the on-time rates of their clocks, callbacks, repairs, and the staff
 complained about in the year (000 part 2 §12). ``build_report`` returns a plain,
 JSON-serialisable dict: it is stored in a JSONField and rendered by a generic template.
 
-Every figure is given for the month, the month before and the same month a year before:
-each query covers the three windows at once (a ``CASE`` on the date gives the window) and
-is grouped by it, so the few groups, not the rows, are rolled up in Python. A month is
+Every figure is given for the month, the month before and the same month a year before.
+The figures come from the counts the database keeps (``reports.counts``: a few hundred
+rows a month, whatever the number of cases), and what depends on the time from small
+partial indexes; each query covers the three months at once where it can, grouped by
+month, so the few groups, not the rows, are rolled up in Python. A month is
 [the first day 00:00, the next month's first day 00:00) in Asia/Shanghai
 (``repairs.figures.month_bounds``).
 
@@ -27,7 +29,7 @@ Definitions:
   clock (``replans``) is not a service promise and is left out. The late ones of the
   month are listed (at most ``LATE_LIMIT``), the earliest deadline first, then the
   complaint recorded first;
-- callbacks: ``callbacks.rates.month_rates``; repairs: ``repairs.figures.month_figures``
+- callbacks: ``callbacks.rates.month_rates``; repairs: ``repairs.figures.month_totals``
   (orders reported in the month), and the orders by kind;
 - the ladder: complaints naming a person (``target_staff``, trimmed, non-empty) received
   in the twelve months ending with the month, counted per (person, department
@@ -48,24 +50,33 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connections, router
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, Trim
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from callbacks.rates import month_rates
-from complaints.clocks import CLOCK_LABELS, TABLE
+from complaints.clocks import CLOCK_LABELS
 from complaints.forms.filters import ComplaintFilterForm
-from complaints.models import Category, Channel, Closure, Complaint, Extension, Grade
+from complaints.models import (
+    Category,
+    Channel,
+    Closure,
+    Complaint,
+    Extension,
+    Grade,
+    late_or_pending,
+)
 from complaints.selectors import Extended, Scope
 from helpdesk.models import Kind as RequestKind
 from helpdesk.models import Request
-from repairs.figures import month_bounds, month_figures
-from repairs.models import RepairKind, RepairOrder
+from repairs.figures import month_bounds, month_totals
+from repairs.models import RepairKind
 from staff.models import Department
 
-from .models import ComplaintMonth
+from .counts import COUNTED_CLOCKS
+from .models import ClockMonth, ComplaintMonth, LadderMonth
 
 LATE_LIMIT = 200
 WINDOWS = ("value", "previous", "last_year")
@@ -152,29 +163,44 @@ def _linker(estate_ids: list[int], month: Window, *, whole_list: bool) -> Callab
 # --- complaints ----------------------------------------------------------------------
 
 
-def _complaint_groups(estate_ids: list[int], months: list[dt.date]) -> list[Mapping[str, Any]]:
-    """The months' complaints counted by every dimension of the section, from the
-    counts the database keeps (``reports.counts``): a few thousand rows, not the
-    complaints."""
-    return list(
-        ComplaintMonth.objects.filter(estate_id__in=estate_ids, month__in=months)
-        .exclude(n=0)
-        .values(
-            "month",
-            "grade",
-            "channel",
-            "category",
-            "department_id",
-            "department__name",
-            "department__estate__name",
-            "in_scope",
-            "closure",
-            "repeat",
-            "escalated",
-        )
-        .annotate(count=Sum("n"))
-        .order_by()
+# The section's dimensions: its row key prefix and ``ComplaintMonth``'s column.
+_DIMENSIONS = (
+    ("grade", "grade"),
+    ("channel", "channel"),
+    ("category", "category"),
+    ("department", "department_id"),
+    ("scope", "in_scope"),
+    ("closure", "closure"),
+    ("repeat", "repeat"),
+    ("escalated", "escalated"),
+)
+
+
+def _complaint_groups(estate_ids: list[int], months: list[dt.date]) -> list[tuple[Any, ...]]:
+    """The months' complaints counted in total and by each dimension of the section on its
+    own, from the counts the database keeps (``reports.counts``): ``(month, dimension or
+    None for the total, value, count)``, a row per month and value, rolled up by
+    PostgreSQL (``GROUPING SETS``), not the complaints nor their combinations."""
+    columns = [column for _key, column in _DIMENSIONS]
+    sets = ", ".join(["(month)", *(f"(month, {c})" for c in columns)])
+    # GROUPING() of one column: 0 when the row is grouped by it.
+    which = " ".join(f"WHEN GROUPING({c}) = 0 THEN {i}" for i, c in enumerate(columns))
+    value = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}::text" for c in columns)
+    sql = (
+        f"SELECT month, CASE {which} END, CASE {value} END, sum(n) "  # noqa: S608
+        f"FROM {ComplaintMonth._meta.db_table} "
+        "WHERE estate_id = ANY(%s) AND month = ANY(%s) "
+        f"GROUP BY GROUPING SETS ({sets}) HAVING sum(n) <> 0"
     )
+    # Raw SQL, so the database is chosen here as the ORM would (``reports.routing``).
+    with connections[router.db_for_read(ComplaintMonth)].cursor() as cursor:
+        cursor.execute(sql, [estate_ids, months])
+        return cursor.fetchall()
+
+
+def _department_names(ids: set[int], several: bool) -> dict[int | None, str]:
+    rows = Department.objects.filter(pk__in=ids).values_list("pk", "name", "estate__name")
+    return {pk: f"{estate} · {name}" if several else name for pk, name, estate in rows}
 
 
 def _complaint_section(
@@ -184,32 +210,39 @@ def _complaint_section(
     link: Callable[..., str | None],
 ) -> dict[str, Any]:
     counts: dict[str, Values] = defaultdict(dict)
-    departments: dict[int | None, str] = {}
-    several = len(estate_ids) > 1
 
     def add(key: str, window: str, n: int) -> None:
         counts[key][window] = counts[key].get(window, 0) + n
 
     window_of = dict(zip(months, WINDOWS, strict=True))
-    for g in _complaint_groups(estate_ids, months):
-        w, n = window_of[g["month"]], g["count"]
-        add("total", w, n)
-        add(f"grade.{g['grade']}", w, n)
-        add(f"channel.{g['channel']}", w, n)
-        add(f"category.{g['category']}", w, n)
-        d = g["department_id"]
-        if d not in departments:
-            name = g["department__name"] or _("Not routed")
-            estate = g["department__estate__name"]
-            departments[d] = f"{estate} · {name}" if several and estate else name
-        add(f"department.{d or 'none'}", w, n)
-        add("scope.in" if g["in_scope"] else "scope.out", w, n)
-        if g["closure"] == Closure.ON_THE_SPOT:
-            add("on_the_spot", w, n)
-        if g["repeat"]:
-            add("repeat", w, n)
-        if g["escalated"]:
-            add("escalated", w, n)
+    truth = {"true": True, "false": False}
+    routed: set[int] = set()
+    unrouted = False
+    for month, dimension, value, n in _complaint_groups(estate_ids, months):
+        w = window_of[month]
+        if dimension is None:
+            add("total", w, n)
+            continue
+        prefix = _DIMENSIONS[dimension][0]
+        if prefix == "department":
+            if value is None:
+                unrouted = True
+            else:
+                routed.add(int(value))
+            add(f"department.{value or 'none'}", w, n)
+        elif prefix == "scope":
+            add("scope.in" if truth[value] else "scope.out", w, n)
+        elif prefix == "closure":
+            if value == Closure.ON_THE_SPOT:
+                add("on_the_spot", w, n)
+        elif prefix in ("repeat", "escalated"):
+            if truth[value]:
+                add(prefix, w, n)
+        else:
+            add(f"{prefix}.{value}", w, n)
+    departments: dict[int | None, str] = {**_department_names(routed, several=len(estate_ids) > 1)}
+    if unrouted:
+        departments[None] = _("Not routed")
     for e in _extension_groups(estate_ids, windows):
         for which in Extended.values:
             add(f"extension.{which}", WINDOWS[e["window"]], e[which])
@@ -269,49 +302,48 @@ def _extension_groups(estate_ids: list[int], windows: list[Window]) -> list[Mapp
 # --- clocks --------------------------------------------------------------------------
 
 
-def _clocks() -> list[Any]:
-    return [c for c in TABLE.clocks if not c.replans]
-
-
-def _open_until(now: dt.datetime) -> Coalesce:
-    return Coalesce("closed_at", Value(now))
-
-
-def _late(due: str, done: str, now: dt.datetime) -> Q:
-    """Met after its deadline, or not met though the deadline ran out while the
-    complaint was open (closed later, or still open at ``now``)."""
-    return Q(**{f"{done}__gt": F(due)}) | Q(
-        **{f"{done}__isnull": True, f"{due}__lt": _open_until(now)}
-    )
-
-
-def _counted(due: str, done: str, now: dt.datetime) -> Q:
-    return Q(**{f"{done}__isnull": False}) | Q(**{f"{due}__lt": _open_until(now)})
-
-
 def _in(column: str, window: Window) -> Q:
     return Q(**{f"{column}__gte": window[0], f"{column}__lt": window[1]})
 
 
+def _running(clock: Any) -> Q:
+    """Not met, and the complaint still open."""
+    return Q(**{f"{clock.done}__isnull": True, "closed_at__isnull": True})
+
+
 def _clock_section(
-    estate_ids: list[int], windows: list[Window], now: dt.datetime
+    estate_ids: list[int], months: list[dt.date], windows: list[Window], now: dt.datetime
 ) -> dict[str, Any]:
-    """For each clock and window, the deadlines counted and those missed: one
-    aggregate per clock and window, each a range of the clock's deadline index
-    (``complaint_<due>_idx``) read without the table."""
+    """For each clock and window, the deadlines counted and those missed: the outcomes
+    the database keeps (``ClockMonth``), with the clocks still running counted late once
+    their deadline has passed. A month over by ``now`` takes them all from the counts; the
+    month ``now`` is in counts them (``complaint_late_<clock>_idx``), a later one has
+    none."""
+    kept = {
+        (r["clock"], r["month"]): r
+        for r in ClockMonth.objects.filter(estate_id__in=estate_ids, month__in=months)
+        .values("clock", "month")
+        .annotate(counted=Sum("counted"), late=Sum("late"), pending=Sum("pending"))
+        .order_by()
+    }
     rows = []
-    for clock in _clocks():
+    for clock in COUNTED_CLOCKS:
         values = {}
-        for w, window in zip(WINDOWS, windows, strict=True):
-            figures = (
-                Complaint.objects.filter(estate_id__in=estate_ids)
-                .filter(_in(clock.due, window))
-                .aggregate(
-                    n=Count("pk", filter=_counted(clock.due, clock.done, now)),
-                    late=Count("pk", filter=_late(clock.due, clock.done, now)),
+        for w, month, window in zip(WINDOWS, months, windows, strict=True):
+            r: Mapping[str, Any] = kept.get((clock.name, month), {})
+            counted, late = r.get("counted", 0), r.get("late", 0)
+            if window[1] <= now:
+                running = r.get("pending", 0)
+            elif window[0] < now:
+                running = (
+                    Complaint.objects.filter(estate_id__in=estate_ids)
+                    .filter(late_or_pending(clock.due, clock.done))  # the index's rows
+                    .filter(_running(clock) & _in(clock.due, (window[0], now)))
+                    .count()
                 )
-            )
-            values[w] = _percent(figures["n"] - figures["late"], figures["n"])
+            else:
+                running = 0
+            values[w] = _percent(counted - late, counted + running)
         label = _("On time: %(clock)s") % {"clock": CLOCK_LABELS[clock.name]}
         rows.append(_row(f"clock.{clock.name}", label, values, unit="%"))
     return {"key": "clocks", "title": _("Complaint clocks on time (时效)"), "rows": rows}
@@ -319,15 +351,19 @@ def _clock_section(
 
 def _late_items(estate_ids: list[int], month: Window, now: dt.datetime) -> list[dict[str, Any]]:
     """The deadlines of the month that were missed, the earliest first (then the
-    complaint recorded first): one UNION ALL over the clocks' deadline indexes, then the
-    numbers of the ``LATE_LIMIT`` kept."""
+    complaint recorded first): one UNION ALL of each clock's first ``LATE_LIMIT`` read
+    in order off its late index (``complaint_late_<clock>_idx``), then the numbers of
+    the ``LATE_LIMIT`` kept."""
     parts: list[Any] = [
         Complaint.objects.filter(estate_id__in=estate_ids)
-        .filter(_in(clock.due, month) & _late(clock.due, clock.done, now))
+        .filter(_in(clock.due, month) & late_or_pending(clock.due, clock.done))
+        # A clock still running is late once its deadline has passed.
+        .filter(~_running(clock) | Q(**{f"{clock.due}__lt": now}))
         .annotate(clock=Value(clock.name), due_at=F(clock.due), done_at=F(clock.done))
         .values("pk", "clock", "due_at", "done_at")
-        .order_by()
-        for clock in _clocks()
+        # Each clock's first ones, read in the index's order: the scan stops there.
+        .order_by(clock.due, "pk")[:LATE_LIMIT]
+        for clock in COUNTED_CLOCKS
     ]
     union: Any = parts[0].union(*parts[1:], all=True).order_by("due_at", "pk", "clock")
     late = list(union[:LATE_LIMIT])
@@ -351,7 +387,9 @@ def _late_items(estate_ids: list[int], month: Window, now: dt.datetime) -> list[
 
 
 def _callback_section(estate_ids: list[int], months: list[dt.date], now: dt.datetime) -> dict:
-    rates = [month_rates(estate_ids, m, now=now).total for m in months]
+    rates = [
+        month_rates(estate_ids, m, now=now, overdue=False, breakdown=False).total for m in months
+    ]
     lines = [
         ("complaint_rate", _("Complaint callback rate (投诉回访率)")),
         ("repair_rate", _("Repair callback rate (维修回访率)")),
@@ -370,24 +408,11 @@ def _callback_section(estate_ids: list[int], months: list[dt.date], now: dt.date
     return {"key": "callbacks", "title": _("Callbacks (回访)"), "rows": rows}
 
 
-def _repair_kinds(estate_ids: list[int], windows: list[Window]) -> dict[str, Values]:
-    counts: dict[str, Values] = defaultdict(dict)
-    for g in (
-        RepairOrder.objects.filter(estate_id__in=estate_ids)
-        .filter(_in_windows("reported_at", windows))
-        .annotate(window=_window_case("reported_at", windows))
-        .values("window", "kind")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        counts[g["kind"]][WINDOWS[g["window"]]] = g["n"]
-    return counts
-
-
 def _repair_section(
     estate_ids: list[int], months: list[dt.date], windows: list[Window], now: dt.datetime
 ) -> dict[str, Any]:
-    totals = [month_figures(estate_ids, m, now=now).total for m in months]
+    figures = month_totals(estate_ids, months, now=now)
+    totals = [total for total, _kinds in figures]
 
     def values(get: Callable[[Any], Any]) -> Values:
         return {w: get(t) for w, t in zip(WINDOWS, totals, strict=True)}
@@ -395,7 +420,10 @@ def _repair_section(
     def money(d: Decimal) -> float:
         return float(d.quantize(Decimal("0.01")))
 
-    kinds = _repair_kinds(estate_ids, windows)
+    kinds: dict[str, Values] = defaultdict(dict)
+    for w, (_total, by_kind) in zip(WINDOWS, figures, strict=True):
+        for kind, n in by_kind.items():
+            kinds[kind][w] = n
     rows = [_row("repair.orders", _("Repair orders (维修单)"), values(lambda t: t.orders))]
     rows += [_row(f"repair.kind.{v}", str(lbl), kinds.get(v, {})) for v, lbl in RepairKind.choices]
     rows += [
@@ -502,31 +530,29 @@ def ladder_step(count: int) -> str:
 
 
 def _ladder(estate_ids: list[int], month_start: dt.date) -> list[dict[str, Any]]:
-    """People complained about in the twelve months ending with the month."""
+    """People complained about in the twelve months ending with the month (the counts
+    the database keeps, ``LadderMonth``)."""
     first = month_start.replace(day=1)
-    # The end of the same month a year before is the start of the twelve months.
-    _start, year_start = month_bounds(first.replace(year=first.year - 1))
-    _start, end = month_bounds(first)
     rows = list(
-        Complaint.objects.filter(
-            estate_id__in=estate_ids, received_at__gte=year_start, received_at__lt=end
+        LadderMonth.objects.filter(
+            estate_id__in=estate_ids,
+            month__gt=first.replace(year=first.year - 1),
+            month__lte=first,
         )
-        .exclude(target_staff="")  # complaint_target_staff_idx, read without the table
-        .annotate(person=Trim("target_staff"))
-        .exclude(person="")
-        .values("person", "target_department_id")
-        .annotate(n=Count("*"))
+        .values("person", "department_id")
+        .annotate(n=Sum("n"))
+        .filter(n__gt=0)
         .order_by()
     )
     names = dict(
-        Department.objects.filter(pk__in={r["target_department_id"] for r in rows}).values_list(
+        Department.objects.filter(pk__in={r["department_id"] for r in rows}).values_list(
             "pk", "name"
         )
     )
     ladder = [
         {
             "name": r["person"],
-            "department": names.get(r["target_department_id"], ""),
+            "department": names.get(r["department_id"], ""),
             "count": r["n"],
             "step": ladder_step(r["n"]),
         }
@@ -557,7 +583,7 @@ def build_report(
         "estates": ids,
         "sections": [
             _complaint_section(ids, months, windows, link),
-            _clock_section(ids, windows, now),
+            _clock_section(ids, months, windows, now),
             _callback_section(ids, months, now),
             _repair_section(ids, months, windows, now),
             _request_section(ids, windows, now),

@@ -229,7 +229,7 @@ def check_against_slow(rates, slow, key) -> None:
 
 
 def test_every_rate_agrees_with_a_slow_count(month, ch, jr, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # the counts kept, those overdue, the names
         r = month_rates([ch.pk, jr.pk], NOV, now=NOW)
     slow = slow_rates({ch.pk, jr.pk}, 2026, 11, NOW)
     check_against_slow(r.total, slow, ("total",))
@@ -241,6 +241,20 @@ def test_every_rate_agrees_with_a_slow_count(month, ch, jr, django_assert_num_qu
     assert {("estate", e.key) for e in r.estates} | {("dept", *d.key) for d in r.departments} | {
         ("total",)
     } == set(slow)
+
+
+def test_the_reports_total_is_the_same_without_the_breakdown(
+    month, ch, jr, django_assert_num_queries
+):
+    """The monthly report asks for the total alone and no overdue count: one query,
+    the same rates."""
+    full = month_rates([ch.pk, jr.pk], NOV, now=NOW).total
+    with django_assert_num_queries(1):
+        r = month_rates([ch.pk, jr.pk], NOV, now=NOW, overdue=False, breakdown=False)
+    assert (r.estates, r.departments) == ([], [])
+    assert r.total.overdue == 0 and full.overdue == 3
+    full.overdue = 0
+    assert r.total == full
 
 
 def test_the_month_in_exact_numbers(month, ch, jr):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from repairs import services
-from repairs.figures import month_bounds, month_figures
+from repairs.figures import month_bounds, month_figures, month_totals
 from repairs.models import RepairOrder
 from tests.factories.repairs import make_order, make_technician
 
@@ -185,7 +185,7 @@ def test_month_bounds_are_local_months():
 
 
 def test_the_whole_month(month, django_assert_num_queries):
-    with django_assert_num_queries(3):  # the aggregates, then the names
+    with django_assert_num_queries(5):  # closed (kept), open, reworked, then the names
         f = month_figures([month["estate"].pk], NOV, now=NOW)
     t = f.total
     assert t.orders == 13
@@ -206,6 +206,39 @@ def test_the_whole_month(month, django_assert_num_queries):
     assert t.minutes_to_finish == pytest.approx((30 + 10 + 4 * 30) / 6)
     # P only: 50 × 1 + 12.50 × 2.
     assert t.revenue == Decimal("75.00")
+
+
+def test_month_totals_are_the_whole_months(month, django_assert_num_queries):
+    """The monthly report's totals (several months in three queries) are those of
+    ``month_figures``; a month without orders is all zeros."""
+    oct_, june = dt.date(2026, 10, 1), dt.date(2026, 6, 1)
+    with django_assert_num_queries(3):
+        (nov, nov_kinds), (october, _kinds), (empty, empty_kinds) = month_totals(
+            [month["estate"].pk], [NOV, oct_, june], now=NOW
+        )
+    assert october.orders == 1
+    assert october == month_figures([month["estate"].pk], oct_, now=NOW).total
+    assert nov == month_figures([month["estate"].pk], NOV, now=NOW).total
+    assert sum(nov_kinds.values()) == nov.orders == 13
+    start, end = month_bounds(NOV)
+    orders = RepairOrder.objects.filter(
+        estate=month["estate"], reported_at__gte=start, reported_at__lt=end
+    )
+    assert nov_kinds == {k: orders.filter(kind=k).count() for k in {o.kind for o in orders}}
+    assert (empty.orders, empty.closed, empty_kinds) == (0, 0, {})
+
+
+def test_a_closed_orders_figures_follow_a_later_edit(month):
+    """The closed orders are counted by the database: an edit after the closure (a
+    receipt number entered, a fee corrected by hand) shows at once, as a new count
+    would."""
+    p = RepairOrder.objects.get(pk=month["orders"]["P"].pk)
+    before = month_figures([month["estate"].pk], NOV, now=NOW).total.revenue
+    RepairOrder.objects.filter(pk=p.pk).update(fee_total=p.fee_total + Decimal("10.00"))
+    after = month_figures([month["estate"].pk], NOV, now=NOW).total.revenue
+    assert after == before + Decimal("10.00")
+    RepairOrder.objects.filter(pk=p.pk).update(receipt_number="")
+    assert month_figures([month["estate"].pk], NOV, now=NOW).total.revenue == 0
 
 
 def test_per_technician(month):

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 from django.utils import translation
 
 from callbacks import services as callback_services
@@ -23,10 +24,20 @@ from callbacks.models import Callback
 from callbacks.rates import month_rates
 from complaints import services
 from complaints.clocks import CLOCK_LABELS, TABLE
-from complaints.models import Category, Channel, Closure, Complaint, Extension, Grade
+from complaints.models import (
+    DEADLINES,
+    Category,
+    Channel,
+    Closure,
+    Complaint,
+    Extension,
+    Grade,
+    late_or_pending,
+)
 from repairs.figures import month_figures
+from repairs.models import RepairOrder
 from repairs.models import Status as RepairStatus
-from reports.counts import rebuild
+from reports.counts import TALLIES, rebuild
 from reports.models import ComplaintMonth
 from reports.monthly import LATE_LIMIT, build_report, ladder_step
 from staff.models import Department
@@ -260,7 +271,9 @@ def slow_complaints(estate_ids: list[int]) -> dict[str, Counter]:
     return out
 
 
-def slow_clocks(estate_ids: list[int]) -> tuple[dict[str, dict], list[tuple]]:
+def slow_clocks(
+    estate_ids: list[int], now: dt.datetime = NOW
+) -> tuple[dict[str, dict], list[tuple]]:
     rates: dict[str, dict] = {}
     late = []
     complaints = list(Complaint.objects.filter(estate_id__in=estate_ids))
@@ -276,7 +289,7 @@ def slow_clocks(estate_ids: list[int]) -> tuple[dict[str, dict], list[tuple]]:
                     continue
                 if done is not None and done <= due:
                     counted, on_time = counted + 1, on_time + 1
-                elif done is not None or due < (c.closed_at or NOW):
+                elif done is not None or due < (c.closed_at or now):
                     counted += 1
                     if w == "value":
                         late.append((c.number, clock.name, due, done, c.pk))
@@ -287,7 +300,7 @@ def slow_clocks(estate_ids: list[int]) -> tuple[dict[str, dict], list[tuple]]:
     return rates, [x[:4] for x in late]
 
 
-def check_against_slow(report: dict, estate_ids: list[int]) -> None:
+def check_against_slow(report: dict, estate_ids: list[int], now: dt.datetime = NOW) -> None:
     complaints = rows_of(report, "complaints")
     slow = slow_complaints(estate_ids)
     for key, row in complaints.items():
@@ -297,7 +310,7 @@ def check_against_slow(report: dict, estate_ids: list[int]) -> None:
     for w in WINDOWS:
         assert {k for k, v in slow[w].items() if v} <= set(complaints)
     clocks = rows_of(report, "clocks")
-    rates, late = slow_clocks(estate_ids)
+    rates, late = slow_clocks(estate_ids, now)
     for key, values in rates.items():
         for w in WINDOWS:
             assert clocks[key][w] == values[w], (key, w)
@@ -598,16 +611,90 @@ def test_month_counts_follow_every_change(month, desk):
     assert counts_by_group() == kept == slow_groups()
 
 
-def test_deadline_indexes_cover_every_counted_clock():
-    """The report reads each clock's deadlines from an index of its own; a new clock
-    needs one too."""
+def test_late_indexes_cover_every_counted_clock():
+    """The report reads each clock's late items and running deadlines from an index of
+    its own, in deadline order; a new clock needs one too."""
+    counted = [(c.due, c.done) for c in TABLE.clocks if not c.replans]
+    assert list(DEADLINES) == counted
     indexes = {i.name: i for i in Complaint._meta.indexes}
-    for clock in TABLE.clocks:
-        if clock.replans:
-            continue
-        index = indexes[f"complaint_{clock.due}_idx"]
-        assert index.fields == ["estate", clock.due]
-        assert clock.done in index.include and "closed_at" in index.include
+    for due, done in counted:
+        index = indexes[f"complaint_late_{due.removesuffix('_due')}_idx"]
+        assert index.fields == [due, "id"]
+        assert {"estate", done, "closed_at"} <= set(index.include)
+        assert index.condition == late_or_pending(due, done)
+
+
+def test_a_running_clock_turns_late_at_its_deadline(month, desk):
+    """A deadline of the month not met, the complaint open: not counted before it, late
+    from it on, in the month itself (counted at the time) and once the month is over
+    (from the counts the database keeps); the late items likewise."""
+    ids = [ch_id(desk), jr_id(desk)]
+    c = desk.receive(at(2026, 11, 27, 9, 0))
+    due = Complaint.objects.get(pk=c.pk).route_due
+    assert due is not None and Complaint.objects.get(pk=c.pk).signed_at is None
+    seen = []
+    for now in (due - dt.timedelta(seconds=1), due, due + dt.timedelta(seconds=1), NOW):
+        report = build_report(ids, NOV, now=now)
+        check_against_slow(report, ids, now)
+        seen.append(any(x["number"] == c.number for x in report["late"]))
+    assert seen == [False, False, True, True]
+
+
+def tallies_now() -> dict[str, Counter]:
+    """Every kept count's rows (all-zero ones left out), table by table."""
+    out: dict[str, Counter] = {}
+    with connection.cursor() as cursor:
+        for table in dict.fromkeys(t.table for t in TALLIES):
+            tally = next(t for t in TALLIES if t.table == table)
+            dims = [c for c, _ in tally.dims]
+            measures = [c for c, _ in tally.measures]
+            cursor.execute(f"SELECT {', '.join(dims + measures)} FROM {table}")  # noqa: S608
+            rows = cursor.fetchall()
+            zero = (0, dt.timedelta(0))
+            out[table] = Counter(
+                {
+                    r[: len(dims)]: r[len(dims) :]
+                    for r in rows
+                    if not all(v in zero for v in r[len(dims) :])
+                }
+            )
+    return out
+
+
+def test_every_kept_count_is_a_group_by_over_its_source(month, desk, technician):
+    """Whatever wrote the cases (the services, an update by hand of a watched column), each
+    kept count equals counting its source again from scratch."""
+    with time_machine.travel(at(2026, 11, 16), tick=False):
+        order = advance_order(
+            make_order(clerk=desk.clerk),
+            to=RepairStatus.CLOSED,
+            clerk=desk.clerk,
+            technician=technician,
+        )
+    assert set(tallies_now()) == {
+        "reports_complaintmonth",
+        "reports_clockmonth",
+        "reports_laddermonth",
+        "callbacks_callbackmonth",
+        "repairs_repairmonth",
+    }
+    c = month["A"]
+    Complaint.objects.filter(pk=c.pk).update(
+        signed_at=None, closed_at=None, target_staff=" 赵六 ", route_due=at(2026, 10, 31, 23)
+    )
+    Callback.objects.filter(repair_order=order).update(status="done", satisfaction="basic")
+    RepairOrder.objects.filter(pk=order.pk).update(arrived_at=None, receipt_number="R-9")
+    kept = tallies_now()
+    assert all(kept.values())
+    rebuild()
+    assert tallies_now() == kept
+    # A change of no watched column writes nothing.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sum(xmin::text::bigint) FROM reports_clockmonth")
+        before = cursor.fetchone()
+        Complaint.objects.filter(pk=c.pk).update(description="改过的描述")
+        cursor.execute("SELECT sum(xmin::text::bigint) FROM reports_clockmonth")
+        assert cursor.fetchone() == before
 
 
 def test_rebuild_command(month):

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from casework import tallies
 from reports import counts
 
 
@@ -39,6 +40,9 @@ class Migration(migrations.Migration):
             },
         ),
         # Kept by the database from now on; the complaints already there counted once.
-        migrations.RunSQL(counts.create_sql(), reverse_sql=counts.DROP_SQL),
-        migrations.RunSQL(counts.rebuild_sql(), reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(
+            tallies.create_sql([counts.COMPLAINT_MONTH]),
+            reverse_sql=tallies.drop_sql([counts.COMPLAINT_MONTH]),
+        ),
+        migrations.RunSQL(tallies.rebuild_sql([counts.COMPLAINT_MONTH]), reverse_sql=migrations.RunSQL.noop),
     ]

@@ -1,4 +1,4 @@
-"""Count every complaint again into the monthly report's counts (``reports.counts``):
+"""Count every case again into the counts the monthly report reads (``reports.counts``):
 after a bulk load with triggers off, or a change of ``TIME_ZONE``."""
 
 from django.core.management.base import BaseCommand
@@ -7,7 +7,7 @@ from reports import counts
 
 
 class Command(BaseCommand):
-    help = "Count every complaint again into the monthly report's month counts."
+    help = "Count every case again into the counts the monthly report reads."
 
     def handle(self, *args, **options) -> None:
         counts.rebuild()
