@@ -26,8 +26,12 @@ uv:
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ not found: install it or pass PYTHON=/path/to/python3.12"; exit 1; }
 	@$(UV) --version >/dev/null 2>&1 || $(BOOT_PYTHON) -m pip install --quiet uv || $(BOOT_PYTHON) -m pip install --quiet --user uv
 
+# Bytecode compiled at install (the packages by uv, the project by compileall): where
+# PYTHONDONTWRITEBYTECODE is set, nothing is ever cached and every process would compile
+# its ~4,000 modules again when it starts (2-3 s instead of ~1 s).
 install: uv
-	$(UV) sync --locked --quiet
+	$(UV) sync --locked --quiet --compile-bytecode
+	@$(VENV)/bin/python -m compileall -q -j0 -x '/(\.venv|\.local|node_modules|\.git)/' .
 	@$(MAKE) --no-print-directory messages
 
 messages:
