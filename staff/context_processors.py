@@ -38,9 +38,11 @@ def navigation(request):
         for caps, name, label in NAV_ITEMS
         if any(has_capability(user, c) for c in (caps if isinstance(caps, tuple) else (caps,)))
     ]
+    unread = getattr(user, "loaded_unread_lines", None)
     return {
         "nav_items": items,
         "staff_profile": profile_of(user),
-        # Lines of the inbox (complaints) with something unread, not single messages.
-        "unread_count": lambda: unread_lines(user=user),
+        # Lines of the inbox with something unread, not single messages: counted with
+        # the user when the request began (staff.backends), else when the page asks.
+        "unread_count": (lambda: unread_lines(user=user)) if unread is None else unread,
     }

@@ -55,18 +55,23 @@ def _lock(complaint_id: int) -> Complaint:
         raise ComplaintError(_("This complaint does not exist.")) from None
 
 
+STATUS_LABELS = dict(Status.choices)
+
+
 def transition_refusal(complaint: Complaint, to: str) -> ComplaintError | None:
     """Why ``complaint`` cannot move to status ``to`` now, or None if it can."""
     if to in TRANSITIONS.get(complaint.status, set()):
         return None
+    # The labels from the choices, not get_status_display (which rebuilds the choices
+    # on every call): lists ask this of every row to show or hide a button.
+    status = STATUS_LABELS.get(complaint.status, complaint.status)
     if complaint.status == to:
         return Conflict(
-            _("Complaint %(n)s is already %(s)s.")
-            % {"n": complaint.number, "s": complaint.get_status_display()}
+            _("Complaint %(n)s is already %(s)s.") % {"n": complaint.number, "s": status}
         )
     return IllegalTransition(
         _("Complaint %(n)s is %(s)s: it cannot become %(t)s.")
-        % {"n": complaint.number, "s": complaint.get_status_display(), "t": Status(to).label}
+        % {"n": complaint.number, "s": status, "t": Status(to).label}
     )
 
 

@@ -19,6 +19,7 @@ from casework.display import deadline_cell as case_deadline_cell
 from casework.display import due_state as due_state
 from staff.roles import Role
 
+from .. import rows
 from ..clocks import CLOCK_LABELS, TABLE
 from ..forms.actions import INFORM_METHODS
 from ..models import Channel, Closure, Complaint, ComplaintEvent, EventKind, Grade
@@ -201,13 +202,18 @@ def event_detail(e: ComplaintEvent) -> str:
     return build(e.data or {}) if build else ""
 
 
-GRADE_CSS = {
-    "minor": "text-bg-secondary",
-    "important": "text-bg-warning",
-    "major": "text-bg-danger",
-}
+@register.simple_tag(takes_context=True)
+def complaint_rows(context, complaints, now=None, in_queue=False, signable=()) -> SafeString:
+    """The table rows of a list of complaints (``complaints.rows``)."""
+    return rows.complaint_rows(
+        complaints,
+        now=now or timezone.now(),
+        in_queue=in_queue,
+        signable=signable or (),
+        request=context.get("request"),
+    )
 
 
 @register.filter
 def grade_css(grade):
-    return GRADE_CSS.get(grade, "text-bg-secondary")
+    return rows.GRADE_CSS.get(grade, "text-bg-secondary")

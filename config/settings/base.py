@@ -66,7 +66,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading the user with the profile, capabilities and unread count.
+    "staff.backends.DeskBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
