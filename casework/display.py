@@ -157,7 +157,7 @@ def deadline_cell(states: list[ClockState]) -> SafeString:
     late, so a closed case that was late does not look on time."""
     running = [s for s in states if s.state in LIVE_STATES]
     late = [s for s in states if s.state == LATE]
-    parts = []
+    parts: list[str] = []
     if running:
         parts.append(min(running, key=lambda s: s.due).badge)
     if late:

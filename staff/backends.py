@@ -53,5 +53,5 @@ class DeskBackend(ModelBackend):
         # A superuser holds every permission, not only those granted: staff.access asks
         # Django for the whole set the first time it is needed.
         if not user.is_superuser:
-            user._capabilities = frozenset(user.loaded_capabilities)
+            user._capabilities = frozenset(user.loaded_capabilities)  # type: ignore[attr-defined]
         return user
