@@ -243,7 +243,9 @@ class Complaint(ClockedCase):
             models.Index(fields=["resident_phone"], name="complaint_phone_idx"),
             models.Index(fields=["resident_name"], name="complaint_name_idx"),
             models.Index(fields=["number"], name="complaint_number_idx"),
-            GinIndex(fields=["search_bigrams"], name="complaint_bigrams_gin"),
+            # The bigrams and the receipt time: a search's date window is applied inside
+            # the index (btree_gin; migration 0016).
+            GinIndex(fields=["search_bigrams", "received_at"], name="complaint_search_gin"),
             # The monthly report's department chart: the resolutions due in a month.
             models.Index(
                 fields=["estate", "resolve_due"],
