@@ -101,7 +101,7 @@ def machine() -> dict:
 
 def print_table(results: list[dict]) -> None:
     head = f"{'page':<46} {'user':<19} {'median':>8} {'p95':>8} {'queries':>7} "
-    head += f"{'db ms':>7} {'py cpu':>7} {'rows':>5} {'target':>7}  ok"
+    head += f"{'db ms':>7} {'py cpu':>7} {'rows':>5} {'target':>7} {'ratio':>5}  ok"
     print(head)
     print("-" * len(head))
     for r in results:
@@ -110,8 +110,9 @@ def print_table(results: list[dict]) -> None:
         print(
             f"{r['label']:<46} {r['user']:<19} {r['median_ms']:>6.1f}ms {r['p95_ms']:>6.1f}ms "
             f"{q!s:>7} {r['db_ms_median']:>7.1f} {r['python_cpu_ms_median']:>7.1f} "
-            f"{rows!s:>5} {r['target_ms']:>5.0f}ms  "
+            f"{rows!s:>5} {r['target_ms']:>5.0f}ms {r['median_ms'] / r['target_ms']:>5.2f}  "
             f"{'yes' if r['meets_target'] else 'NO'}"
+            + (f" (≤ {r['max_queries']} queries)" if r.get("max_queries") else "")
         )
 
 

@@ -44,6 +44,7 @@ def get_complaint_for_user(user, pk: int) -> Complaint:
         .select_related(
             "estate", "unit", "department", "target_department", "received_by", "repeat_of"
         )
+        .defer("search_bigrams", "repeat_of__search_bigrams")  # a hundred grams, never shown
         .filter(pk=pk)
         .first()
     )

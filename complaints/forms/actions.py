@@ -34,7 +34,11 @@ class RouteForm(forms.Form):
         kwargs.setdefault("initial", {"seen": seen_token(complaint)})
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["department"])
-        field.queryset = Department.objects.filter(estate_id=complaint.estate_id).order_by("kind")
+        field.queryset = (
+            Department.objects.filter(estate_id=complaint.estate_id)
+            .select_related("estate")  # each option's label names the estate
+            .order_by("kind")
+        )
         if complaint.department_id is not None:
             # Not offered again; what may be routed where stays the service's rule.
             field.label = _("Pass to")

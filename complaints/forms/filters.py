@@ -8,7 +8,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from staff.models import Department, Estate
-from staff.widgets import CheckboxInput, DateInput, Select, TextInput
 
 from ..models import Category, Channel, Grade, Status
 from ..selectors import CALLBACK_PENDING, FULLY_CLOSED, Extended, Scope
@@ -18,42 +17,34 @@ class ComplaintFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        widget=TextInput(
+        widget=forms.TextInput(
             attrs={"placeholder": _("Number, room, name, phone or words (e.g. 漏水)")}
         ),
     )
     estate = forms.ModelChoiceField(
-        label=_("Estate"), widget=Select, required=False, queryset=Estate.objects.none()
+        label=_("Estate"), required=False, queryset=Estate.objects.none()
     )
-    grade = forms.ChoiceField(
-        label=_("Grade"), widget=Select, required=False, choices=[("", "—"), *Grade.choices]
-    )
+    grade = forms.ChoiceField(label=_("Grade"), required=False, choices=[("", "—"), *Grade.choices])
     status = forms.ChoiceField(
-        label=_("Status"), widget=Select, required=False, choices=[("", "—"), *Status.choices]
+        label=_("Status"), required=False, choices=[("", "—"), *Status.choices]
     )
     category = forms.ChoiceField(
-        label=_("Category"), widget=Select, required=False, choices=[("", "—"), *Category.choices]
+        label=_("Category"), required=False, choices=[("", "—"), *Category.choices]
     )
     department = forms.ModelChoiceField(
-        label=_("Department"), widget=Select, required=False, queryset=Department.objects.none()
+        label=_("Department"), required=False, queryset=Department.objects.none()
     )
     channel = forms.ChoiceField(
-        label=_("Channel"), widget=Select, required=False, choices=[("", "—"), *Channel.choices]
+        label=_("Channel"), required=False, choices=[("", "—"), *Channel.choices]
     )
-    scope = forms.ChoiceField(
-        label=_("Scope"), widget=Select, required=False, choices=[("", "—"), *Scope.choices]
-    )
+    scope = forms.ChoiceField(label=_("Scope"), required=False, choices=[("", "—"), *Scope.choices])
     extension = forms.ChoiceField(
-        label=_("Extension (延期)"),
-        widget=Select,
-        required=False,
-        choices=[("", "—"), *Extended.choices],
+        label=_("Extension (延期)"), required=False, choices=[("", "—"), *Extended.choices]
     )
     # A closed complaint is fully closed once its callback (回访) is done, recorded as
     # not needed (anonymous) or the resident was unreachable (SPEC §6).
     callback = forms.ChoiceField(
         label=_("Callback (回访)"),
-        widget=Select,
         required=False,
         choices=[
             ("", "—"),
@@ -63,16 +54,16 @@ class ComplaintFilterForm(forms.Form):
     )
     # Received within these days (the monthly report's counts link here).
     received_from = forms.DateField(
-        label=_("Received from"), required=False, widget=DateInput(attrs={"type": "date"})
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     received_to = forms.DateField(
-        label=_("Received until"), required=False, widget=DateInput(attrs={"type": "date"})
+        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    open_only = forms.BooleanField(label=_("Open only"), required=False, widget=CheckboxInput)
-    overdue = forms.BooleanField(label=_("Overdue"), required=False, widget=CheckboxInput)
-    repeat = forms.BooleanField(label=_("Repeat complaints"), required=False, widget=CheckboxInput)
-    escalated = forms.BooleanField(label=_("Escalated"), required=False, widget=CheckboxInput)
-    unrouted = forms.BooleanField(label=_("Not routed"), required=False, widget=CheckboxInput)
+    open_only = forms.BooleanField(label=_("Open only"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    repeat = forms.BooleanField(label=_("Repeat complaints"), required=False)
+    escalated = forms.BooleanField(label=_("Escalated"), required=False)
+    unrouted = forms.BooleanField(label=_("Not routed"), required=False)
 
     def __init__(self, *args, estates, **kwargs):
         super().__init__(*args, **kwargs)

@@ -195,7 +195,9 @@ class IntakeForm(forms.ModelForm):
     def __init__(self, *args, estate, defaults: dict[str, int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.estate = estate
-        departments = Department.objects.filter(estate=estate).order_by("kind")
+        departments = (
+            Department.objects.filter(estate=estate).select_related("estate").order_by("kind")
+        )
         cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
         cast(forms.ModelChoiceField, self.fields["target_department"]).queryset = departments
         for name in ("incident_at", "requested_deadline", "target_department"):

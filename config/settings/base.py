@@ -71,6 +71,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# The common widgets written in Python, the rest through Django's form templates.
+FORM_RENDERER = "staff.renderers.DeskFormRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
