@@ -51,7 +51,7 @@ DATA = {
 
 def _widgets(form: forms.Form, renderer) -> dict[str, str]:
     form.renderer = renderer
-    return {name: str(bf).replace("\n\n", "\n").strip() for name, bf in form._bound_items()}
+    return {bf.name: str(bf).replace("\n\n", "\n").strip() for bf in form}
 
 
 @pytest.mark.parametrize("data", [DATA, {}, None], ids=["bound", "empty", "unbound"])
