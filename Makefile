@@ -1,7 +1,7 @@
 # The two commands: `make run` (the product, with demo data) and `make test` (every test).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help uv install messages preflight run _run test _test test-embedded checks lint browser-deps bench clean
+.PHONY: help uv install messages preflight run _run test _test test-embedded checks lint browser-deps bench bench-http clean
 
 # Python 3.12+: the first python3.13 / python3.12 on PATH that really runs, else the
 # pyenv interpreter of this project's machines. Override with `make PYTHON=/path/python`.
@@ -21,6 +21,7 @@ help:
 	@echo "make test   - install and run every check and test"
 	@echo "make test-embedded - every test on PostgreSQL 18 and Valkey from wheels"
 	@echo "make bench  - benchmarks (see bench/README.md)"
+	@echo "make bench-http - the queue over HTTP with gunicorn and wrk, process starts"
 
 uv:
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ not found: install it or pass PYTHON=/path/to/python3.12"; exit 1; }
@@ -62,8 +63,8 @@ _run: preflight
 	@echo "  Ctrl-C stops web, both workers and beat."
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery -n general@%h & \
-	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=1 -Q deadlines -n deadlines@%h & \
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --without-mingle --without-gossip --concurrency=2 -Q celery -n general@%h & \
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --without-mingle --without-gossip --concurrency=1 -Q deadlines -n deadlines@%h & \
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule & \
 	DATABASE_STATEMENT_TIMEOUT_MS=$${DATABASE_STATEMENT_TIMEOUT_MS:-5000} $(MANAGE) runserver $(HOST):$(PORT)
 
@@ -101,6 +102,10 @@ test-embedded:
 
 bench: install
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
+
+# The queue over HTTP (gunicorn as production runs it, wrk), after `make bench` seeded.
+bench-http: install
+	$(VENV)/bin/python -m bench.http $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .local

@@ -6,18 +6,29 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from casework.permissions import CaseError
 
 from . import policy
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 # Refuse decompression bombs before they are decoded: no side of a phone's photo is
 # longer (a 100-megapixel camera: 12,000 px), and Pillow's own limit stays as a backstop.
 PHOTO_MAX_PIXELS_SIDE = 12_000
-Image.MAX_IMAGE_PIXELS = 60_000_000
+MAX_IMAGE_PIXELS = 60_000_000
+
+
+def _pillow():
+    """Pillow, imported when a picture is checked: ~4 MB every web worker would hold."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    return Image
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,9 @@ def _open(
     data: bytes, formats: tuple[str, ...], refusal: str, most: tuple[int, int], too_large: str
 ) -> Image.Image:
     """The image, refused before it is decoded when it claims more pixels than ``most``."""
+    from PIL import UnidentifiedImageError
+
+    Image = _pillow()  # noqa: N806 - the module, as Pillow names it
     try:
         img = Image.open(io.BytesIO(data), formats=formats)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
@@ -69,6 +83,8 @@ def checked_photo(data: bytes) -> Picture:
         (PHOTO_MAX_PIXELS_SIDE, PHOTO_MAX_PIXELS_SIDE),
         _("The photo has too many pixels: take it again at a normal size."),
     )
+    from PIL import ImageOps
+
     img = ImageOps.exif_transpose(img)
     img.thumbnail((policy.PHOTO_MAX_SIDE, policy.PHOTO_MAX_SIDE))
     out = io.BytesIO()
@@ -91,7 +107,7 @@ def checked_signature(data: bytes) -> bytes:
     if img.width < 50 or img.height < 20:
         raise CaseError(odd)
     # Flattened on white: a transparent PNG prints black on black in some viewers.
-    canvas = Image.new("RGB", img.size, "white")
+    canvas = _pillow().new("RGB", img.size, "white")
     rgba = img.convert("RGBA")
     canvas.paste(rgba, mask=rgba.getchannel("A"))
     darkest, _lightest = canvas.convert("L").getextrema()
