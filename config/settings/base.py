@@ -99,6 +99,10 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Nothing here streams a large result: the only .iterator() is Django's model choice
+# fields, for which a server-side cursor costs three round trips (DECLARE, FETCH, CLOSE)
+# for a dozen departments. Also what a transaction-pooling PgBouncer needs.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Web processes cap every statement (config/wsgi.py sets this for them, `make run` for
 # runserver), so no request can hold the database for seconds. Workers, beat and
 # management commands have no cap: a migration of a large table takes minutes.

@@ -16,12 +16,14 @@ from ..selectors import orders_for
 read_required = capability_required(USE_REPAIR_ORDERS, USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW)
 
 
-def order_or_404(user, pk: int, *, related: tuple[str, ...] = ()) -> RepairOrder:
+def order_or_404(user, pk: int, *, related: tuple[str, ...] = (), **annotations) -> RepairOrder:
     """The order if the user may see it; another estate's, or a technician's colleague's,
     is a 404 (its existence is not confirmed)."""
     qs = orders_for(user)
     if related:
         qs = qs.select_related(*related)
+    if annotations:
+        qs = qs.annotate(**annotations)
     o = qs.filter(pk=pk).first()
     if o is None:
         raise Http404
