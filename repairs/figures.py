@@ -232,9 +232,15 @@ def _groups(
         .annotate(**_open_aggregates(now))
         .order_by()
     )
-    # IS NOT NULL lets the planner read only the few reworks off the rework_of index.
+    # A rework is ordered on a closed order, so it is reported after the order it redoes:
+    # only the reworks reported since the first month's start are read, off their own
+    # small index (repair_rework_idx), not every rework the table holds.
     reworked = (
-        RepairOrder.objects.filter(rework_of__isnull=False, rework_of__estate_id__in=estate_ids)
+        RepairOrder.objects.filter(
+            rework_of__isnull=False,
+            reported_at__gte=month_bounds(min(firsts))[0],
+            rework_of__estate_id__in=estate_ids,
+        )
         .filter(_in_months("rework_of__reported_at", firsts))
         .values(*(f"rework_of__{d}" for d in dims), month=_month("rework_of__reported_at"))
         .annotate(reworked=Count("rework_of_id", distinct=True))

@@ -248,6 +248,13 @@ class RepairOrder(ClockedCase):
             ),
             # The month's figures of the open orders (the closed ones are kept counted:
             # repairs.tallies).
+            # The reworks by the time they were reported (the month figures' rework rate).
+            models.Index(
+                fields=["reported_at"],
+                include=["rework_of"],
+                name="repair_rework_idx",
+                condition=Q(rework_of__isnull=False),
+            ),
             models.Index(
                 fields=["estate", "reported_at"],
                 name="repair_open_reported_idx",

@@ -228,6 +228,22 @@ def test_month_totals_are_the_whole_months(month, django_assert_num_queries):
     assert (empty.orders, empty.closed, empty_kinds) == (0, 0, {})
 
 
+def test_a_rework_ordered_the_next_month_counts_for_the_order_it_redoes(clerk, technician):
+    """The rework rate belongs to the month the redone order was reported in, even when
+    the rework is ordered weeks later: only reworks reported before the first month
+    asked for are left unread."""
+    estate = clerk.staff_profile.estate
+    october = standard(report(clerk, at(2026, 10, 30, 10, 0)), clerk=clerk, tech=technician)
+    with time_machine.travel(at(2026, 11, 20, 9, 0), tick=False):
+        services.repair_rework(actor=clerk, order_id=october.pk, reason="仍然漏水")
+    oct_ = dt.date(2026, 10, 1)
+    oct_total = month_figures([estate.pk], oct_, now=NOW).total
+    assert (oct_total.reworked, oct_total.closed) == (1, 1)
+    assert month_figures([estate.pk], NOV, now=NOW).total.reworked == 0
+    (nov, _), (oct_again, _) = month_totals([estate.pk], [NOV, oct_], now=NOW)
+    assert (oct_again.reworked, nov.reworked) == (1, 0)
+
+
 def test_a_closed_orders_figures_follow_a_later_edit(month):
     """The closed orders are counted by the database: an edit after the closure (a
     receipt number entered, a fee corrected by hand) shows at once, as a new count
