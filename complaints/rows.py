@@ -1,26 +1,18 @@
-"""The rows of the department queue and the complaint list, written in Python.
-
-A page holds fifty rows of nine cells; through the template language each row cost about
-a quarter of a millisecond (a variable lookup, a filter or a translation per cell, a URL
-reversed per row): more than the rest of the page. Here the words and the URLs are looked
-up once per page and each row is one f-string, every value from the database escaped.
-The markup is the one ``_table.html`` had.
+"""The rows of the department queue and the complaint list, written in Python
+(casework.rows says why). The markup is the one ``_table.html`` had.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
-import unicodedata
 from collections.abc import Collection, Iterable
 
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from casework.display import case_clock_states, deadline_cell
+from casework.rows import escape, truncate, url_parts
 
 from .clocks import CLOCK_LABELS, TABLE
 from .models import Category, Complaint, Grade, Status
@@ -30,29 +22,6 @@ GRADE_CSS = {
     "important": "text-bg-warning",
     "major": "text-bg-danger",
 }
-# Stands in for a primary key while a URL is reversed once for the whole page.
-_PK = 2147483647
-
-
-def escape(value: object) -> str:
-    """django.utils.html.escape without its checks for lazy strings: the same text."""
-    return html.escape(str(value))
-
-
-def truncate(text: str, length: int) -> str:
-    """``truncatechars``: the text, or its first characters and "…" (Truncator itself
-    where a combining mark makes characters and code points differ)."""
-    if len(text) <= length:
-        return text
-    if any(unicodedata.combining(ch) for ch in text[: length + 1]):
-        return Truncator(text).chars(length)
-    return f"{text[: length - 1]}…"
-
-
-def _url(name: str, *rest: str) -> tuple[str, str]:
-    """The parts of a URL around its primary key, reversed once."""
-    before, _sep, after = reverse(name, args=[_PK, *rest]).partition(str(_PK))
-    return before, after
 
 
 def complaint_rows(
@@ -65,7 +34,7 @@ def complaint_rows(
 ) -> SafeString:
     """The ``<tr>`` of each complaint (the sign-for button where ``signable``), or the
     one row that says there is nothing."""
-    detail = _url("complaints:detail")
+    detail = url_parts("complaints:detail")
     grades = {k: escape(v) for k, v in Grade.choices}
     categories = {k: escape(v) for k, v in Category.choices}
     statuses = {k: escape(v) for k, v in Status.choices}
@@ -76,7 +45,7 @@ def complaint_rows(
     awaits = _("Extension awaits %(who)s")
     sign_form = ""
     if in_queue and signable and request is not None:
-        sign = _url("complaints:act", "sign")
+        sign = url_parts("complaints:act", "sign")
         sign_form = (
             '" data-testid="queue-sign"><input type="hidden" name="csrfmiddlewaretoken" '
             f'value="{escape(get_token(request))}"><input type="hidden" name="next" '

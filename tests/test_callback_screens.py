@@ -132,6 +132,28 @@ def test_the_list_is_oldest_deadline_first_with_the_overdue_marked(
     assert order.unit.label in html and reverse("repairs:detail", args=[order.pk]) in html
 
 
+def test_the_rows_write_the_contact_as_the_template_does(rf, clerk, dept_head, director):
+    """callbacks.rows writes the resident's contact in Python: the same markup as
+    ``{% contact case nested=True %}``, masked, the reveal only where allowed, escaped."""
+    from django.template import Context, Template
+
+    from callbacks.rows import contact_nested
+
+    named = closed(clerk, dept_head, resident_name="<b>李四</b>", resident_phone="139 0000 1111")
+    nobody = closed(clerk, dept_head, anonymous=True, resident_name="", resident_phone="")
+    tag = Template("{% load staff_tags %}{% contact case nested=True %}")
+    seen = set()
+    for user in (clerk, director, dept_head):
+        request = rf.get(LIST)
+        request.user = user
+        for case in (named, nobody):
+            expected = tag.render(Context({"request": request, "case": case}))
+            assert contact_nested(user, case) == expected.strip()
+            seen.add('data-testid="reveal"' in expected)
+    assert seen == {True, False}  # both kinds of user are compared
+    assert "<b>" not in contact_nested(clerk, named)
+
+
 def test_another_estates_callbacks_are_not_on_the_list(client, clerk, dept_head, other_clerk):
     mine = callback_of(closed(clerk, dept_head))
     head_jr = make_staff(

@@ -15,6 +15,7 @@ from casework.display import deadline_cell as case_deadline_cell
 from staff.access import has_capability
 from staff.roles import USE_INTAKE_DESK, VIEW_ESTATE_OVERVIEW
 
+from .. import rows
 from ..clocks import CLOCK_LABELS, TABLE
 from ..models import Callback, CallbackEvent, EventKind, Satisfaction, Status
 from ..services import callback_can_record
@@ -38,6 +39,15 @@ SATISFACTION_CSS: dict[str, str] = {
 def callback_clocks(cb: Callback, now: dt.datetime | None = None) -> list[ClockState]:
     """``{% callback_clocks cb now as clocks %}``: the callback's clock with its badge."""
     return case_clock_states(cb, TABLE, CLOCK_LABELS, now)
+
+
+@register.simple_tag(takes_context=True)
+def callback_rows(context, callbacks, now: dt.datetime, can_call_back: bool) -> SafeString:
+    """The table rows of the callback list (``callbacks.rows``)."""
+    request = context.get("request")
+    return rows.callback_rows(
+        callbacks, now=now, can_call_back=can_call_back, user=getattr(request, "user", None)
+    )
 
 
 @register.simple_tag
