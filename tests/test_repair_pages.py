@@ -263,3 +263,44 @@ def test_the_order_page_links_its_complaint_and_the_order_it_redoes(
     assert "Rework of" in page
     plain = c.get(reverse("repairs:detail", args=[make_order(clerk=clerk).pk])).content.decode()
     assert 'data-testid="complaint-link"' not in plain and "Rework of" not in plain
+
+
+def test_the_technicians_cards_show_each_order_escaped_with_its_one_tap(client, clerk, technician):
+    """repairs.rows writes the cards: the place escaped, the emergency marked, the
+    appointment, and the one form each card needs (take, arrived, none on site)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from repairs.models import Urgency
+
+    mine = make_order(clerk=clerk, location="<b>3号楼</b>大堂", urgency=Urgency.EMERGENCY)
+    services.repair_dispatch(actor=clerk, order_id=mine.pk, technician=technician)
+    taken = make_order(clerk=clerk)
+    services.repair_dispatch(actor=clerk, order_id=taken.pk, technician=technician)
+    services.repair_take(actor=technician, order_id=taken.pk)
+    on_site = advance(
+        make_order(clerk=clerk), to=Status.ARRIVED, clerk=clerk, technician=technician
+    )
+    at = timezone.now() + dt.timedelta(days=1)
+    open_ = make_order(clerk=clerk, urgency=Urgency.APPOINTMENT, appointment_at=at)
+    services.repair_dispatch(actor=clerk, order_id=open_.pk, technician=None)
+
+    page = english(client, technician).get(reverse("repairs:mine")).content.decode()
+
+    def card(o):
+        start = page.index(f'href="{reverse("repairs:detail", args=[o.pk])}"')
+        return page[page.rindex("<li", 0, start) : page.index("</li>", start)]
+
+    assert "&lt;b&gt;3号楼&lt;/b&gt;大堂" in card(mine) and "<b>3号楼" not in page
+    assert "is-emergency" in card(mine) and "is-emergency" not in card(taken)
+    take = reverse("repairs:act", args=[mine.pk, "take"])
+    assert f'action="{take}"' in card(mine) and 'data-testid="quick-take"' in card(mine)
+    assert 'data-testid="quick-arrive"' in card(taken) and 'name="csrfmiddlewaretoken"' in card(
+        taken
+    )
+    assert "<form" not in card(on_site)
+    local = timezone.localtime(at)
+    assert f"appointment {local:%m-%d %H:%M}" in card(open_)
+    assert 'data-testid="quick-take"' in card(open_)
+    assert page.index('data-testid="to-take"') < page.index(card(open_))

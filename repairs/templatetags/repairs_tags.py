@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from casework.display import ClockState, case_clock_states
 from casework.display import deadline_cell as case_deadline_cell
 
+from .. import rows
 from ..clocks import CLOCK_LABELS, TABLE
 from ..models import (
     EventKind,
@@ -22,11 +23,9 @@ from ..models import (
     Source,
     Urgency,
 )
+from ..rows import SOON, URGENCY_CSS
 
 register = template.Library()
-
-# Repair clocks run in minutes: "soon" is the last ten of them.
-SOON = dt.timedelta(minutes=10)
 
 
 def clock_states(o: RepairOrder, now: dt.datetime | None = None) -> list[ClockState]:
@@ -39,17 +38,16 @@ def repair_clocks(o: RepairOrder, now: dt.datetime | None = None) -> list[ClockS
     return clock_states(o, now)
 
 
+@register.simple_tag(takes_context=True)
+def order_cards(context, orders, now: dt.datetime, to_take: bool = False) -> SafeString:
+    """The technician's order cards (``repairs.rows``)."""
+    return rows.order_cards(orders, now=now, request=context.get("request"), to_take=to_take)
+
+
 @register.simple_tag
 def repair_deadline(o: RepairOrder, now: dt.datetime | None = None) -> SafeString:
     """A row's deadline: the nearest running clock, and one met late."""
     return case_deadline_cell(clock_states(o, now))
-
-
-URGENCY_CSS: dict[str, str] = {
-    Urgency.EMERGENCY: "text-bg-danger",
-    Urgency.URGENT: "text-bg-warning",
-    Urgency.APPOINTMENT: "text-bg-info",
-}
 
 
 @register.filter
