@@ -248,6 +248,14 @@ class RepairOrder(ClockedCase):
             ),
             # The month's figures of the open orders (the closed ones are kept counted:
             # repairs.tallies).
+            # The board: each state's open orders by nearest deadline, and the counts by
+            # state and technician, read from the index alone.
+            models.Index(
+                fields=["estate", "status", "next_due", "reported_at", "id"],
+                include=["technician", "urgency"],
+                name="repair_board_idx",
+                condition=~Q(status="closed"),
+            ),
             # The reworks by the time they were reported (the month figures' rework rate).
             models.Index(
                 fields=["reported_at"],

@@ -387,6 +387,35 @@ def test_a_state_shows_at_most_per_state_lines(clerk, technician, dept_head, at_
     assert "and 1 more" in resp.content.decode()
 
 
+def test_a_capped_state_shows_its_nearest_deadlines_and_the_latest_closed(
+    clerk, technician, dept_head, monkeypatch
+):
+    """Each state's first lines are its nearest deadlines in order; those closed today,
+    the latest closed first; the same under a filter."""
+    from repairs.views import board
+
+    monkeypatch.setattr(board, "PER_STATE", 2)
+    dispatched, closed = [], []
+    for minutes in (40, 30, 20, 10):
+        with time_machine.travel(T0 - dt.timedelta(minutes=minutes), tick=False):
+            dispatched.append(in_state(Status.DISPATCHED, clerk=clerk, tech=technician))
+    for hours in (3, 2, 1):
+        with time_machine.travel(T0 - dt.timedelta(hours=hours), tick=False):
+            closed.append(in_state(Status.CLOSED, clerk=clerk, tech=technician))
+    with time_machine.travel(T0, tick=False):
+        for params in ({}, {"technician": str(technician.pk)}):
+            resp = get(dept_head, **params)
+            columns = {c.status: c for c in resp.context["columns"]}
+            shown = [line["pk"] for line in columns[Status.DISPATCHED].lines]
+            assert shown == [dispatched[0].pk, dispatched[1].pk], params
+            assert columns[Status.DISPATCHED].total == 4
+            assert [line["pk"] for line in columns[Status.CLOSED].lines] == [
+                closed[2].pk,
+                closed[1].pk,
+            ]
+            assert columns[Status.CLOSED].total == 3
+
+
 # --- figures on the board -----------------------------------------------------------------
 
 

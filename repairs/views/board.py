@@ -2,8 +2,8 @@
 marked, the month's figures), its live fragment, and the shift roster (排班表).
 
 The board reads a constant number of queries whatever the number of orders: the lines
-(at most ``PER_STATE`` a state, nearest deadline first: a windowed query for their ids,
-one for what they show), the counts by state and technician (one grouped query), who is
+(at most ``PER_STATE`` a state, nearest deadline first: one query for their ids, one for
+what they show), the counts by state and technician (one grouped query), who is
 on shift, and the figures (one grouped query and the names, ``repairs.figures``).
 
 The roster's two writes (``shift_add``, ``shift_remove``) are here, shaped as services,
@@ -23,8 +23,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -306,16 +305,9 @@ def _today_start(now: dt.datetime) -> dt.datetime:
 
 
 def board_orders(user: User, estate: Estate, filters: dict[str, Any], now: dt.datetime):
-    """Today's orders of the estate the user may see: open ones of any day and those
-    closed today, narrowed by the board's filters."""
+    """The estate's orders the user may see, narrowed by the board's filters; the board
+    shows the open ones of any day and those closed today (``_halves``)."""
     qs = orders_for(user).filter(estate=estate)
-    # Written so that each branch can use a partial index of its own: the open orders'
-    # (repair_estate_open_idx), and the closed orders' by closing time, which the model
-    # still lacks (repair_estate_closed_idx: without it both board queries read the
-    # whole table; bench/README.md).
-    qs = qs.filter(
-        ~Q(status=Status.CLOSED) | Q(status=Status.CLOSED, closed_at__gte=_today_start(now))
-    )
     if filters.get("state"):
         qs = qs.filter(status=filters["state"])
     technician = filters.get("technician")
@@ -330,25 +322,45 @@ def board_orders(user: User, estate: Estate, filters: dict[str, Any], now: dt.da
     return qs
 
 
-def _lines(qs: QuerySet[RepairOrder], now: dt.datetime) -> dict[str, list[Line]]:
-    """At most PER_STATE lines a state, nearest deadline first (closed: latest first),
-    in two queries: the orders ranked on their own narrow columns, then only the ids
-    shown read with their technician and unit (as one query the planner, not knowing how
-    few are shown, joins the whole table)."""
-    order = [
-        F("next_due").asc(nulls_last=True),
-        F("closed_at").desc(nulls_last=True),
-        F("reported_at").asc(),
-        F("pk").asc(),
-    ]
-    shown = (
-        qs.annotate(rank=Window(RowNumber(), partition_by=[F("status")], order_by=order))
-        .filter(rank__lte=PER_STATE)
-        .values_list("pk", flat=True)
+def _halves(
+    qs: QuerySet[RepairOrder], now: dt.datetime
+) -> tuple[QuerySet[RepairOrder], QuerySet[RepairOrder]]:
+    """The open orders and those closed today, each read off its own partial index
+    (repair_board_idx, which holds what the board ranks and counts; and
+    repair_estate_closed_idx). Asked as one query with OR, PostgreSQL read every open
+    order's row from the table and sorted them all (~14 ms at 7,000 open orders)."""
+    return (
+        qs.exclude(status=Status.CLOSED),
+        qs.filter(status=Status.CLOSED, closed_at__gte=_today_start(now)),
     )
+
+
+# Nearest deadline first (closed: latest first). An open order has no closed_at, so its
+# state's lines follow repair_board_idx: (estate, status, next_due, reported_at, id).
+LINE_ORDER = [
+    F("next_due").asc(nulls_last=True),
+    F("closed_at").desc(nulls_last=True),
+    F("reported_at").asc(),
+    F("pk").asc(),
+]
+OPEN_LINE_ORDER = [LINE_ORDER[0], *LINE_ORDER[2:]]
+
+
+def _lines(qs: QuerySet[RepairOrder], now: dt.datetime) -> dict[str, list[Line]]:
+    """At most PER_STATE lines a state, in two queries: the first PER_STATE ids of each
+    state (a UNION ALL of one short index range a state), then only the ids shown read
+    with their technician and unit."""
+    open_orders, closed_today = _halves(qs, now)
+    firsts = [
+        open_orders.filter(status=s).order_by(*OPEN_LINE_ORDER).values_list("pk")[:PER_STATE]
+        for s in BOARD_STATES
+        if s != Status.CLOSED
+    ]
+    firsts.append(closed_today.order_by(*LINE_ORDER).values_list("pk")[:PER_STATE])
+    shown = [pk for (pk,) in firsts[0].union(*firsts[1:], all=True)]
     rows = (
-        RepairOrder.objects.filter(pk__in=list(shown))
-        .order_by("status", *order)
+        RepairOrder.objects.filter(pk__in=shown)
+        .order_by("status", *LINE_ORDER)
         .values(*LINE_FIELDS)
     )
     lines: dict[str, list[Line]] = {s: [] for s in BOARD_STATES}
@@ -359,16 +371,25 @@ def _lines(qs: QuerySet[RepairOrder], now: dt.datetime) -> dict[str, list[Line]]
 
 
 def _counts(qs: QuerySet[RepairOrder], now: dt.datetime) -> list[Mapping[str, Any]]:
-    rows: list[Mapping[str, Any]] = list(
-        qs.values(
-            "status",
-            "technician_id",
-            "technician__first_name",
-            "technician__last_name",
-            "technician__username",
+    """The orders by state and technician, and how many of them are late: the open ones
+    counted off repair_board_idx alone, those closed today beside them (one query)."""
+
+    def grouped(half: QuerySet[RepairOrder]) -> QuerySet:
+        return (
+            half.values(
+                "status",
+                "technician_id",
+                "technician__first_name",
+                "technician__last_name",
+                "technician__username",
+            )
+            .annotate(n=Count("pk"), late=Count("pk", filter=Q(next_due__lt=now)))
+            .order_by()
         )
-        .annotate(n=Count("pk"), late=Count("pk", filter=Q(next_due__lt=now)))
-        .order_by()
+
+    open_orders, closed_today = _halves(qs, now)
+    rows: list[Mapping[str, Any]] = list(
+        grouped(open_orders).union(grouped(closed_today), all=True)
     )
     return rows
 
