@@ -8,9 +8,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.contrib.postgres.aggregates import BoolOr
 from django.db import models
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Length
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Length
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -170,13 +171,23 @@ _CALLBACK_SETTLED = ("done", "not_needed", "unreachable")
 
 def fully_closed_condition() -> Q:
     """True of a complaint whose callback is settled and none is waiting: a closed
-    complaint is fully closed only then (SPEC §6). Two EXISTS probes on the callbacks'
-    complaint_id index, through the reverse relation ``Complaint.callbacks``."""
+    complaint is fully closed only then (SPEC §6). Read through the reverse relation
+    ``Complaint.callbacks`` as one subquery a complaint on the callbacks' complaint_id
+    index (a complaint has a callback or two). As two EXISTS, PostgreSQL hashed every
+    callback due (~50,000 at the benchmark's estate) before it showed the first row:
+    ~20 ms for a page of 50, and up to 0.7 s when the EXISTS became an anti-join."""
     callback = Complaint._meta.get_field("callbacks").related_model
-    mine = callback._default_manager.filter(complaint_id=OuterRef("pk"))
-    settled = Exists(mine.filter(status__in=_CALLBACK_SETTLED))
-    waiting = Exists(mine.filter(status=_CALLBACK_DUE))
-    return Q(settled) & ~Q(waiting)
+    settled_none_waiting = (
+        callback._default_manager.filter(complaint_id=OuterRef("pk"))
+        .order_by()
+        .values("complaint_id")
+        .annotate(
+            fully=Q(BoolOr(Q(status__in=_CALLBACK_SETTLED))) & ~Q(BoolOr(Q(status=_CALLBACK_DUE)))
+        )
+        .values("fully")
+    )
+    # No callback at all: the subquery is empty, so not fully closed.
+    return Q(Coalesce(Subquery(settled_none_waiting), Value(False)))
 
 
 def by_callback(qs: QuerySet[Complaint], which: str) -> QuerySet[Complaint]:
