@@ -670,3 +670,17 @@ def test_a_new_matter_raised_at_a_callback_opens_the_intake_or_the_repair_form(
     page = client.get(repair.group(1).replace("&amp;", "&"))
     assert page.status_code == 200
     assert page.context["form"].initial["unit_id"] == unit.pk
+
+
+def test_the_list_escapes_what_residents_and_clerks_wrote(client, clerk, dept_head):
+    c = closed(
+        clerk,
+        dept_head,
+        description="<script>alert(1)</script>楼上漏水",
+        resident_name="<i>王五</i>",
+    )
+    html = english(client, clerk).get(LIST).content.decode()
+    row = html[html.index(f'data-callback="{callback_of(c).pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "<script>" not in html and "&lt;script&gt;" in row
+    assert "<i>" not in row
