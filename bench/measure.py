@@ -173,7 +173,8 @@ def detail_scenarios(ctx: dict) -> list[Scenario]:
                  f"/callbacks/{ctx['due_callback']}/", target_ms=15, max_queries=10,
                  row_marker=None),
     ]  # fmt: skip
-    return [sc for sc in pages if not sc.path.rstrip("/").endswith("/None")]
+    cases = ("open_complaint", "closed_complaint", "closed_repair", "due_callback")
+    return [sc for sc, case in zip(pages, cases, strict=True) if ctx[case] is not None]
 
 
 def report_scenarios(ctx: dict) -> list[Scenario]:

@@ -246,8 +246,6 @@ class RepairOrder(ClockedCase):
                 name="repair_estate_closed_idx",
                 condition=Q(status="closed"),
             ),
-            # The month's figures of the open orders (the closed ones are kept counted:
-            # repairs.tallies).
             # The board: each state's open orders by nearest deadline, and the counts by
             # state and technician, read from the index alone.
             models.Index(
@@ -263,6 +261,8 @@ class RepairOrder(ClockedCase):
                 name="repair_rework_idx",
                 condition=Q(rework_of__isnull=False),
             ),
+            # The month's figures of the open orders (the closed ones are kept counted:
+            # repairs.tallies).
             models.Index(
                 fields=["estate", "reported_at"],
                 name="repair_open_reported_idx",

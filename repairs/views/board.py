@@ -346,11 +346,12 @@ LINE_ORDER = [
 OPEN_LINE_ORDER = [LINE_ORDER[0], *LINE_ORDER[2:]]
 
 
-def _lines(qs: QuerySet[RepairOrder], now: dt.datetime) -> dict[str, list[Line]]:
+def _lines(
+    open_orders: QuerySet[RepairOrder], closed_today: QuerySet[RepairOrder], now: dt.datetime
+) -> dict[str, list[Line]]:
     """At most PER_STATE lines a state, in two queries: the first PER_STATE ids of each
     state (a UNION ALL of one short index range a state), then only the ids shown read
     with their technician and unit."""
-    open_orders, closed_today = _halves(qs, now)
     firsts = [
         open_orders.filter(status=s).order_by(*OPEN_LINE_ORDER).values_list("pk")[:PER_STATE]
         for s in BOARD_STATES
@@ -370,7 +371,9 @@ def _lines(qs: QuerySet[RepairOrder], now: dt.datetime) -> dict[str, list[Line]]
     return lines
 
 
-def _counts(qs: QuerySet[RepairOrder], now: dt.datetime) -> list[Mapping[str, Any]]:
+def _counts(
+    open_orders: QuerySet[RepairOrder], closed_today: QuerySet[RepairOrder], now: dt.datetime
+) -> list[Mapping[str, Any]]:
     """The orders by state and technician, and how many of them are late: the open ones
     counted off repair_board_idx alone, those closed today beside them (one query)."""
 
@@ -387,7 +390,6 @@ def _counts(qs: QuerySet[RepairOrder], now: dt.datetime) -> list[Mapping[str, An
             .order_by()
         )
 
-    open_orders, closed_today = _halves(qs, now)
     rows: list[Mapping[str, Any]] = list(
         grouped(open_orders).union(grouped(closed_today), all=True)
     )
@@ -445,8 +447,9 @@ def _live_context(
 ) -> dict[str, Any]:
     filters = form.filters()
     qs = board_orders(request.user, estate, filters, now)  # type: ignore[arg-type]
-    lines = _lines(qs, now)
-    counts = _counts(qs, now)
+    halves = _halves(qs, now)
+    lines = _lines(*halves, now)
+    counts = _counts(*halves, now)
     columns = []
     for s in BOARD_STATES:
         label = _("Closed today") if s == Status.CLOSED else str(Status(s).label)
