@@ -7,6 +7,7 @@ import pytest
 from django import forms
 from django.conf import settings
 from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
 
 from staff.renderers import DeskFormRenderer
 
@@ -59,6 +60,37 @@ def test_every_widget_renders_as_djangos_templates_do(data):
     form = EveryWidget(data)
     form.is_valid()
     assert _widgets(form, DeskFormRenderer()) == _widgets(form, DjangoTemplates())
+
+
+class Choices(forms.Form):
+    how = forms.ChoiceField(
+        choices=[("a", PAYLOAD), ("b", mark_safe("<b>B</b>")), ("c", "满意")],
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+    )
+    which = forms.MultipleChoiceField(
+        choices=[("a", PAYLOAD), ("b", "B")], widget=forms.CheckboxSelectMultiple
+    )
+
+
+@pytest.mark.parametrize("data", [{"how": "b", "which": ["a", "b"]}, {}, None])
+def test_a_radio_or_checkbox_drawn_alone_renders_as_djangos_templates_do(data):
+    """``{{ radio.tag }}`` and ``{{ radio }}`` in a template of ours (the callback form's
+    satisfaction buttons): one option, with and without its label around it."""
+
+    def options(renderer) -> list[str]:
+        form = Choices(data, renderer=renderer)
+        form.is_valid()
+        return [
+            html
+            for name in ("how", "which")
+            for sub in form[name]
+            for html in (sub.tag(), sub.tag(wrap_label=True), str(sub))
+        ]
+
+    ours = options(DeskFormRenderer())
+    assert ours == options(DjangoTemplates())
+    assert "<script>" not in "".join(ours)
+    assert "checked" in ours[3] or data is None or data == {}
 
 
 def test_values_are_escaped():
