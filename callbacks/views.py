@@ -97,16 +97,31 @@ def callbacks_for(user) -> QuerySet[Callback]:
 
 
 def _callback(user, pk: int) -> Callback:
+    """The callback, then its case with the case's unit and department or technician:
+    two queries of a few joins each. As one, of ten joins, PostgreSQL spent ~5 ms
+    choosing their order to read one row in 0.7."""
     cb = (
         callbacks_for(user)
-        .select_related("estate", "done_by", "letter", *CASE_RELATED)
-        .defer(*HEAVY)
+        .select_related("estate", "done_by", "letter", "department")
+        .defer("signature")
         .annotate(signed=Q(signature__isnull=False))
         .filter(pk=pk)
         .first()
     )
     if cb is None:
         raise Http404
+    if cb.complaint_id is not None:
+        cb.complaint = (
+            Complaint.objects.select_related("unit", "department")
+            .defer("search_bigrams")
+            .get(pk=cb.complaint_id)
+        )
+    elif cb.repair_order_id is not None:
+        cb.repair_order = (
+            RepairOrder.objects.select_related("unit", "technician")
+            .defer("signature")
+            .get(pk=cb.repair_order_id)
+        )
     return cb
 
 
