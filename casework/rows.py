@@ -25,13 +25,11 @@ def escape(value: object) -> str:
 
 
 def truncate(text: str, length: int) -> str:
-    """``truncatechars``: the text, or its first characters and "…" (Truncator itself
-    where a combining mark makes characters and code points differ)."""
-    if len(text) <= length:
+    """``truncatechars``: the text as it is when it is short and in its usual (NFC) form,
+    else Django's Truncator (the language's ellipsis: "..." in Chinese, "…" in English)."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
         return text
-    if any(unicodedata.combining(ch) for ch in text[: length + 1]):
-        return Truncator(text).chars(length)
-    return f"{text[: length - 1]}…"
+    return Truncator(text).chars(length)
 
 
 def url_parts(name: str, *args: object) -> tuple[str, str]:
