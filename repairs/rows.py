@@ -1,6 +1,9 @@
-"""The technician's order cards, written in Python (casework.rows says why): up to sixty
-cards through a template include each cost more than the rest of the page on a phone's
-page that reloads after every tap. The markup is the one ``_order_card.html`` had.
+"""Repair orders as lines of a page, written in Python (casework.rows says why).
+
+The technician's order cards: up to sixty cards through a template include each cost
+more than the rest of the page on a phone's page that reloads after every tap (the
+markup is the one ``_order_card.html`` had). A unit's earlier orders (``unit_order_items``,
+on an order's page and beside the desk's form): twenty lines, 9 ms through the template.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from casework.display import case_clock_states, deadline_cell
-from casework.rows import escape, url_parts
+from casework.rows import escape, truncate, url_parts
+from staff.templatetags.staff_tags import person
 
 from .clocks import CLOCK_LABELS, TABLE
 from .models import Fault, RepairOrder, Status, Urgency
@@ -80,4 +84,35 @@ def order_cards(
             f'<div class="small text-muted">{statuses.get(o.status, escape(o.status))}{when}'
             f'</div><div class="small">{clocks}</div>{form}</div></li>\n'
         )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+def unit_order_items(orders: Iterable[RepairOrder]) -> SafeString:
+    """The ``<li>`` of each of a unit's orders (technician selected with them): number,
+    reported day, fault, state, technician, the root-cause flag and the description."""
+    detail = url_parts("repairs:detail")
+    faults = {k: escape(v) for k, v in Fault.choices}
+    statuses = {k: escape(v) for k, v in Status.choices}
+    again = escape(_("Same fault again (查清原因)"))
+    out = []
+    for r in orders:
+        who = (
+            f'<span class="text-nowrap">· {escape(person(r.technician))}</span>'
+            if r.technician_id is not None and r.technician is not None
+            else ""
+        )
+        out.append(
+            f'<li class="mb-1" data-repair="{r.pk}">'
+            f'<a href="{detail[0]}{r.pk}{detail[1]}">{escape(r.number)}</a> '
+            '<span class="text-muted text-nowrap">'
+            f"{timezone.localtime(r.reported_at):%Y-%m-%d}</span> "
+            f"· {faults.get(r.fault, escape(r.fault))} · "
+            f'<span class="{"text-muted" if r.closed_at else "fw-semibold"}">'
+            f"{statuses.get(r.status, escape(r.status))}</span> {who} "
+            + (f'<span class="badge text-bg-warning">{again}</span>' if r.root_cause_flag else "")
+            + f'<div class="text-body-secondary">{escape(truncate(r.description, 60))}</div>'
+            "</li>\n"
+        )
+    if not out:
+        out.append(f'<li class="text-muted">{escape(_("No earlier repair orders."))}</li>')
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

@@ -304,3 +304,59 @@ def test_the_technicians_cards_show_each_order_escaped_with_its_one_tap(client, 
     assert f"appointment {local:%m-%d %H:%M}" in card(open_)
     assert 'data-testid="quick-take"' in card(open_)
     assert page.index('data-testid="to-take"') < page.index(card(open_))
+
+
+# The markup of a unit's earlier orders as the template wrote it before repairs.rows did.
+UNIT_ORDERS_TEMPLATE = """{% load i18n staff_tags %}{% for r in unit_orders %}
+  <li class="mb-1" data-repair="{{ r.pk }}">
+    <a href="{% url 'repairs:detail' r.pk %}">{{ r.number }}</a>
+    <span class="text-muted text-nowrap">{{ r.reported_at|date:"Y-m-d" }}</span>
+    · {{ r.get_fault_display }} · <span class="{% if r.closed_at %}text-muted{% else %}fw-semibold{% endif %}">{{ r.get_status_display }}</span>
+    {% if r.technician %}<span class="text-nowrap">· {{ r.technician|person }}</span>{% endif %}
+    {% if r.root_cause_flag %}<span class="badge text-bg-warning">{% translate "Same fault again (查清原因)" %}</span>{% endif %}
+    <div class="text-body-secondary">{{ r.description|truncatechars:60 }}</div>
+  </li>
+  {% empty %}
+  <li class="text-muted">{% translate "No earlier repair orders." %}</li>
+  {% endfor %}"""  # noqa: E501
+
+
+def test_a_units_earlier_orders_are_written_as_the_template_wrote_them(clerk, technician):
+    """On an order's page and beside the desk's form: number, day, fault, state,
+    technician, the root-cause flag and the description cut at 60, every value escaped."""
+    import re
+
+    from django.template import engines
+    from django.utils import translation
+
+    from repairs.rows import unit_order_items
+    from repairs.views.order import unit_orders
+
+    o = make_order(clerk=clerk)
+    done = advance(
+        make_order(clerk=clerk, unit=o.unit, description="<script>x</script>" + "漏" * 80),
+        to=Status.CLOSED,
+        clerk=clerk,
+        technician=technician,
+    )
+    RepairOrder.objects.filter(pk=done.pk).update(root_cause_flag=True)
+    make_order(clerk=clerk, unit=o.unit, fault="power", description="跳闸")
+    old = engines["django"].from_string(UNIT_ORDERS_TEMPLATE)
+
+    def same(orders) -> tuple[str, str]:
+        ours = str(unit_order_items(orders))
+        theirs = old.render({"unit_orders": orders})
+        return re.sub(r"\s+", " ", ours).replace("> <", "><").strip(), re.sub(
+            r"\s+", " ", theirs
+        ).replace("> <", "><").strip()
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            orders = list(unit_orders(o))
+            assert len(orders) == 2
+            ours, theirs = same(orders)
+            assert ours == theirs
+            assert "&lt;script&gt;" in ours and "<script>" not in ours
+            assert technician.last_name in ours
+            empty = same([])
+            assert empty[0] == empty[1]

@@ -45,6 +45,11 @@ def order_cards(context, orders, now: dt.datetime, to_take: bool = False) -> Saf
 
 
 @register.simple_tag
+def unit_order_items(orders) -> SafeString:
+    return rows.unit_order_items(orders)
+
+
+@register.simple_tag
 def repair_deadline(o: RepairOrder, now: dt.datetime | None = None) -> SafeString:
     """A row's deadline: the nearest running clock, and one met late."""
     return case_deadline_cell(clock_states(o, now))
