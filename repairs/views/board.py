@@ -29,7 +29,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -196,6 +196,7 @@ class _Printer:
 
     def __init__(self, now: dt.datetime) -> None:
         self.now = now
+        self.tz = timezone.get_current_timezone()
         # Escaped once here: a line is built with str.format, not format_html, whose
         # lazy-string checks cost more than the rest of a 200-line board.
         self.clocks = {name: _esc(str(label)) for name, label in CLOCK_LABELS.items()}
@@ -264,7 +265,7 @@ class _Printer:
         running = list(TABLE.running(SimpleNamespace(**row)))
         if running:
             clock, due = min(running, key=lambda cd: cd[1])
-            local = timezone.localtime(due)
+            local = due.astimezone(self.tz)
             line["late"] = due < self.now
             when = DUE_HTML.format(
                 late_css=" text-danger fw-semibold" if line["late"] else "",
@@ -275,7 +276,7 @@ class _Printer:
         elif row["closed_at"] is not None:
             when = CLOSED_HTML.format(
                 label=self.closed_at,
-                at=f"{timezone.localtime(row['closed_at']):%H:%M}",
+                at=f"{row['closed_at'].astimezone(self.tz):%H:%M}",
             )
         badges = [
             self.badge_late if line["late"] else "",
@@ -283,8 +284,9 @@ class _Printer:
             self.badge_root_cause if row["root_cause_flag"] else "",
             self.badge_rework if row["rework_of_id"] is not None else "",
         ]
-        # Every value is ours (ids, css, times, escaped labels) or escaped here.
-        line["html"] = mark_safe(  # noqa: S308
+        # Every value is ours (ids, css, times, escaped labels) or escaped here. SafeString
+        # itself: mark_safe's checks for lazy strings cost as much as the rest of a line.
+        line["html"] = SafeString(
             LINE_HTML.format(
                 late_css=" board-line-late" if line["late"] else "",
                 href=f"{self.href_head}{row['pk']}/",
@@ -375,17 +377,13 @@ def _counts(
     open_orders: QuerySet[RepairOrder], closed_today: QuerySet[RepairOrder], now: dt.datetime
 ) -> list[Mapping[str, Any]]:
     """The orders by state and technician, and how many of them are late: the open ones
-    counted off repair_board_idx alone, those closed today beside them (one query)."""
+    counted off repair_board_idx alone, those closed today beside them (one query). The
+    technicians' names are read apart (``_crew``): grouped by them too, PostgreSQL
+    hashed three names for each of 7,000 open orders (5 ms against 2)."""
 
     def grouped(half: QuerySet[RepairOrder]) -> QuerySet:
         return (
-            half.values(
-                "status",
-                "technician_id",
-                "technician__first_name",
-                "technician__last_name",
-                "technician__username",
-            )
+            half.values("status", "technician_id")
             .annotate(n=Count("pk"), late=Count("pk", filter=Q(next_due__lt=now)))
             .order_by()
         )
@@ -397,22 +395,14 @@ def _counts(
 
 
 def _crew(counts: list[Mapping[str, Any]]) -> list[CrewRow]:
+    ids = {c["technician_id"] for c in counts} - {None}
+    names = {u.pk: person(u) for u in User.objects.filter(pk__in=ids).only(*_NAME_FIELDS)}
     rows: dict[int | None, CrewRow] = {}
     for c in counts:
         key = c["technician_id"]
         row = rows.get(key)
         if row is None:
-            label = (
-                person(
-                    User(
-                        first_name=c["technician__first_name"] or "",
-                        last_name=c["technician__last_name"] or "",
-                        username=c["technician__username"] or "",
-                    )
-                )
-                if key is not None
-                else _("Unassigned / open to take")
-            )
+            label = names.get(key, "") if key is not None else _("Unassigned / open to take")
             row = rows[key] = CrewRow(key, label)
         row.counts[c["status"]] = row.counts.get(c["status"], 0) + c["n"]
         row.late += c["late"]
