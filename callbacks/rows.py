@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -23,9 +24,13 @@ from .clocks import CLOCK_LABELS, TABLE
 from .models import Callback, Kind
 
 
-def contact_nested(user, case, *, testid: str = "contact") -> str:
+def contact_nested(
+    user, case, *, testid: str = "contact", words: dict[str, Any] | None = None
+) -> str:
     """``{% contact case nested=True %}`` in Python: the masked name and phone, and the
-    button that reveals them (the page's script posts it) where the user may."""
+    button that reveals them (the page's script posts it) where the user may. ``words``
+    keeps the button's word and URLs from one row to the next."""
+    words = {} if words is None else words
     shown = privacy.masked(case)
     if not (shown["name"] or shown["phone"]):
         return f'<span class="contact" data-testid="{testid}">—</span>'
@@ -40,11 +45,15 @@ def contact_nested(user, case, *, testid: str = "contact") -> str:
         )
     info = privacy.case_of(case)
     if info is not None and user is not None and privacy.may_reveal(user, case):
-        head, tail = url_parts("contact_reveal", info.key, PK)
+        if info.key not in words:
+            words[info.key] = url_parts("contact_reveal", info.key, PK)
+        if "show" not in words:
+            words["show"] = escape(_("Show (call)"))
+        head, tail = words[info.key]
         out.append(
             ' <button type="button" class="btn btn-link btn-sm p-0 align-baseline" '
             f'data-reveal="{head}{case.pk}{tail}" data-testid="reveal">'
-            f"{escape(_('Show (call)'))}</button>"
+            f"{words['show']}</button>"
         )
     out.append("</span>")
     return "".join(out)
@@ -68,6 +77,8 @@ def callback_rows(
     start_css = "btn-primary" if can_call_back else "btn-outline-secondary"
     start_word = escape(_("Call back") if can_call_back else _("Open"))
     no_place = '<span class="d-none d-sm-inline">—</span>'
+    tz = timezone.get_current_timezone()
+    words: dict[str, Any] = {}
     out = []
     for cb in callbacks:
         pk, case = cb.pk, cb.case
@@ -99,7 +110,7 @@ def callback_rows(
             word = ngettext("%(n)s try", "%(n)s tries", cb.tries) % {"n": cb.tries}
             tried = (
                 f' <span class="small text-muted text-nowrap">'
-                f"{timezone.localtime(cb.last_tried_at):%m-%d %H:%M}</span>"
+                f"{cb.last_tried_at.astimezone(tz):%m-%d %H:%M}</span>"
                 if cb.last_tried_at
                 else ""
             )
@@ -119,7 +130,7 @@ def callback_rows(
             f"{escape(truncate(case.description, 40))}</td>"
             f'<td class="cell-unit">{place}</td>'
             f'<td class="cell-resident" data-testid="row-resident">'
-            f"{contact_nested(user, case)}</td>"
+            f"{contact_nested(user, case, words=words)}</td>"
             f'<td class="d-none d-lg-table-cell">{department}</td>'
             f'<td class="cell-tries" data-testid="row-tries">{tries}</td>'
             f'<td class="cell-start"><a class="btn btn-sm {start_css} text-nowrap" '
@@ -131,4 +142,4 @@ def callback_rows(
             '<tr><td colspan="9" class="text-muted" data-testid="empty">'
             f"{escape(_('Nothing to call back.'))}</td></tr>"
         )
-    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+    return SafeString("".join(out))  # every value above is escaped
