@@ -158,16 +158,30 @@ INBOX_COLUMNS = ["recipient_id", "key", "subject", "body", "link", "kind", "thre
 INBOX_COLUMNS += ["digest_pending"]
 
 
+# Up to this many inbox rows go in one INSERT … VALUES; more are staged and COPY'd.
+INLINE_ROWS = 50
+
+
 def _insert_inbox(rows: list[tuple], now) -> None:
-    """The rows COPY'd to a stage, then one INSERT … SELECT; the unique (recipient, key)
-    drops repeats, so an alarm fired twice adds nothing to the inbox nor to the digest."""
+    """One INSERT; the unique (recipient, key) drops repeats, so an alarm fired twice
+    adds nothing to the inbox nor to the digest. A few rows (a notice to a department's
+    heads) go as VALUES in that statement; many (a sweep's alarms) are COPY'd to a stage
+    first, then inserted from it: five statements, worth it only for many rows."""
     if not rows:
+        return
+    head = f"INSERT INTO staff_notification ({', '.join(INBOX_COLUMNS)}, digest_key, created_at) "
+    tail = " ON CONFLICT (recipient_id, key) DO NOTHING"
+    if len(rows) <= INLINE_ROWS:
+        one = f"({', '.join(['%s'] * len(INBOX_COLUMNS))}, '', %s)"
+        with connection.cursor() as c:
+            c.execute(
+                f"{head}VALUES {', '.join([one] * len(rows))}{tail}",  # noqa: S608 - names from code
+                [value for row in rows for value in (*row, now)],
+            )
         return
     with staged("staff_notification", INBOX_COLUMNS, rows) as stage, connection.cursor() as c:
         c.execute(
-            f"INSERT INTO staff_notification ({', '.join(INBOX_COLUMNS)}, digest_key, created_at) "  # noqa: S608 - names from code
-            f"SELECT {', '.join(INBOX_COLUMNS)}, '', %s FROM {stage} "
-            "ON CONFLICT (recipient_id, key) DO NOTHING",
+            f"{head}SELECT {', '.join(INBOX_COLUMNS)}, '', %s FROM {stage}{tail}",  # noqa: S608 - names from code
             [now],
         )
 

@@ -434,3 +434,26 @@ def test_a_digest_that_fails_half_way_claims_nothing(clerk_with_email, monkeypat
     assert not Delivery.objects.exists()
     monkeypatch.undo()
     assert len(notify.digests_prepare()) == 1
+
+
+@pytest.mark.parametrize("people", [1, notify.INLINE_ROWS, notify.INLINE_ROWS + 1, 130])
+def test_the_inbox_rows_of_few_and_of_many_recipients_once_each(people):
+    """A few rows go in one INSERT … VALUES, many through a staged COPY: the same rows,
+    the text kept as it was written, and a notice sent again adds nothing."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories.staff import UserFactory
+
+    users = UserFactory.create_batch(people, email="")
+    subject = "投诉 %s 'TS-1' \\ 100% \"派单\""
+    with CaptureQueriesContext(connection) as ctx:
+        notify.notify(key="complaint:1:routed", subject=subject, body="正文", recipients=users)
+    inserts = [q for q in ctx.captured_queries if "staff_notification" in q["sql"]]
+    assert len(inserts) == (1 if people <= notify.INLINE_ROWS else 2)  # the stage, the insert
+    notify.notify(key="complaint:1:routed", subject=subject, body="正文", recipients=users)
+    rows = Notification.objects.filter(key="complaint:1:routed")
+    assert rows.count() == people
+    assert set(rows.values_list("subject", "body", "thread")) == {
+        (subject, "正文", "complaint:1")
+    }
+    assert set(rows.values_list("recipient_id", flat=True)) == {u.pk for u in users}
