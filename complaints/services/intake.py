@@ -264,10 +264,23 @@ def complaint_receive(*, actor: User, estate: Estate, **fields: object) -> Compl
     return _receive(actor=actor, estate=estate, book=RuleBook.load(estate.company_id), **fields)  # type: ignore[arg-type]
 
 
+def _locked(complaint_id: int, fresh: Complaint | None) -> Complaint:
+    """The complaint, locked; or ``fresh``, the one this transaction has just inserted:
+    no other transaction can see it yet, so there is nothing to lock or to read again."""
+    if fresh is not None:
+        assert fresh.pk == complaint_id
+        return fresh
+    return _lock(complaint_id)
+
+
 def _route(
-    actor: User, complaint_id: int, department: Department, book: RuleBook | None
+    actor: User,
+    complaint_id: int,
+    department: Department,
+    book: RuleBook | None,
+    fresh: Complaint | None = None,
 ) -> Complaint:
-    c = _lock(complaint_id)
+    c = _locked(complaint_id, fresh)
     ROUTE.check(actor, c)
     if department.estate_id != c.estate_id:
         raise ComplaintError(_("The department belongs to another estate."))
@@ -327,12 +340,17 @@ def complaint_mark_out_of_scope(*, actor: User, complaint_id: int, note: str) ->
 
 
 def _close_at_intake(
-    actor: User, complaint_id: int, note: str, closure: str, book: RuleBook | None
+    actor: User,
+    complaint_id: int,
+    note: str,
+    closure: str,
+    book: RuleBook | None,
+    fresh: Complaint | None = None,
 ) -> Complaint:
     if not note.strip():
         raise ComplaintError(_("Write what was done or explained to the resident."))
     note = checked_note(note)
-    c = _lock(complaint_id)
+    c = _locked(complaint_id, fresh)
     CLOSE_AT_INTAKE.check(actor, c)
     _move(c, Status.CLOSED)
     now = timezone.now()
@@ -387,9 +405,9 @@ def complaint_intake(
         _repeat_prompted(c, actor, linked, repeat_escalation)
     if outcome == ROUTE_OUTCOME:
         assert department is not None  # checked by _outcome_errors
-        return _route(actor, c.pk, department, book)
+        return _route(actor, c.pk, department, book, fresh=c)
     if outcome == ON_THE_SPOT:
-        return _close_at_intake(actor, c.pk, outcome_note, Closure.ON_THE_SPOT, book)
+        return _close_at_intake(actor, c.pk, outcome_note, Closure.ON_THE_SPOT, book, fresh=c)
     if outcome == OUT_OF_SCOPE:
-        return _close_at_intake(actor, c.pk, outcome_note, Closure.OUT_OF_SCOPE, book)
+        return _close_at_intake(actor, c.pk, outcome_note, Closure.OUT_OF_SCOPE, book, fresh=c)
     return c
