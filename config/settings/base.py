@@ -188,6 +188,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions, read with one plain statement (staff/sessions.py).
+SESSION_ENGINE = "staff.sessions"
 
 MAILERS = {
     "default": {
