@@ -125,7 +125,8 @@ def _how_long(start: dt.datetime, end: dt.datetime, language: str | None) -> str
 
 
 def _badge(s: ClockState) -> SafeString:
-    when = timezone.localtime(s.due).strftime("%m-%d %H:%M")
+    local = timezone.localtime(s.due)
+    when = f"{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
     lang = get_language()
     if s.state == MET:
         css, label = "text-bg-success", _words(lang, "met")

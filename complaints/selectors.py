@@ -54,7 +54,7 @@ def get_complaint_for_user(user, pk: int) -> Complaint:
     return c
 
 
-LIST_COLUMNS = ("estate", "department", "unit")
+LIST_COLUMNS = ("department", "unit")
 
 
 def with_pending_extension(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
