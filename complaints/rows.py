@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from casework.display import case_clock_states, deadline_cell
 from casework.rows import escape, truncate, url_parts
+from staff.roles import Role
 
 from .clocks import CLOCK_LABELS, TABLE
 from .models import Category, Complaint, Grade, Status
@@ -43,6 +44,7 @@ def complaint_rows(
         f"{escape(_('Repeat'))}</span>"
     )
     awaits = _("Extension awaits %(who)s")
+    approvers = {k: str(v) for k, v in Role.choices}
     sign_form = ""
     if in_queue and signable and request is not None:
         sign = url_parts("complaints:act", "sign")
@@ -61,8 +63,8 @@ def complaint_rows(
         department = escape(c.department.name) if c.department_id and c.department else "—"
         pending = "".join(
             '<div class="small"><span class="badge text-bg-warning">'
-            f"{escape(awaits % {'who': e.approver_label})}</span></div>"
-            for e in getattr(c, "pending_extensions", ())
+            f"{escape(awaits % {'who': approvers.get(role, '')})}</span></div>"
+            for role in getattr(c, "pending_approvers", ())
         )
         clocks = deadline_cell(case_clock_states(c, TABLE, CLOCK_LABELS, now))
         if sign_form and pk in signable:

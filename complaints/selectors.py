@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import BoolOr
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Length
 from django.http import Http404
 from django.utils import timezone
@@ -58,13 +59,15 @@ LIST_COLUMNS = ("department", "unit")
 
 
 def with_pending_extension(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """Rows carry ``pending_extensions`` (one more query per page), so lists can say who
-    must approve. The search column is never needed in a list."""
-    return qs.defer("search_bigrams").prefetch_related(
-        Prefetch(
-            "extensions",
-            queryset=Extension.objects.filter(decision=Extension.Decision.PENDING),
-            to_attr="pending_extensions",
+    """Rows carry ``pending_approvers``, the roles that must approve the complaint's
+    extensions still waiting (oldest request first), so lists can say who must approve:
+    a subquery of each row shown, not a second round trip to the database for every
+    page. The search column is never needed in a list."""
+    return qs.defer("search_bigrams").annotate(
+        pending_approvers=ArraySubquery(
+            Extension.objects.filter(complaint=OuterRef("pk"), decision=Extension.Decision.PENDING)
+            .order_by("requested_at", "pk")
+            .values("approver_role")
         )
     )
 
