@@ -13,8 +13,8 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from casework.display import case_clock_states, deadline_cell
 from casework.rows import PK, escape, truncate, url_parts
@@ -79,6 +79,7 @@ def callback_rows(
     no_place = '<span class="d-none d-sm-inline">—</span>'
     tz = timezone.get_current_timezone()
     words: dict[str, Any] = {}
+    language, zone = get_language(), timezone.get_current_timezone()
     out = []
     for cb in callbacks:
         pk, case = cb.pk, cb.case
@@ -117,7 +118,9 @@ def callback_rows(
             tries = f'<span class="badge text-bg-secondary">{escape(word)}</span>{tried}'
         else:
             tries = '<span class="text-muted d-none d-sm-inline">0</span>'
-        clocks = deadline_cell(case_clock_states(cb, TABLE, CLOCK_LABELS, now))
+        clocks = deadline_cell(
+            case_clock_states(cb, TABLE, CLOCK_LABELS, now), language=language, zone=zone
+        )
         out.append(
             f'<tr data-testid="callback-row" data-callback="{pk}" '
             f'class="{"is-overdue" if late else ""}">{pick}'

@@ -124,10 +124,12 @@ def _how_long(start: dt.datetime, end: dt.datetime, language: str | None) -> str
     return " ".join(p for p in parts if p)
 
 
-def _badge(s: ClockState) -> SafeString:
-    local = timezone.localtime(s.due)
+def _badge(s: ClockState, language: str | None = None, zone: dt.tzinfo | None = None) -> SafeString:
+    """The badge; ``language`` and ``zone``, the active ones, when a list has looked them
+    up once for all its rows (each lookup goes through a context-local)."""
+    local = s.due.astimezone(zone) if zone is not None else timezone.localtime(s.due)
     when = f"{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
-    lang = get_language()
+    lang = language or get_language()
     if s.state == MET:
         css, label = "text-bg-success", _words(lang, "met")
     elif s.state == LATE:
@@ -154,18 +156,22 @@ def _badge(s: ClockState) -> SafeString:
     )
 
 
-def deadline_cell(states: list[ClockState]) -> SafeString:
+def deadline_cell(
+    states: list[ClockState], *, language: str | None = None, zone: dt.tzinfo | None = None
+) -> SafeString:
     """A list row's deadline: the nearest clock still running; and the latest clock met
-    late, so a closed case that was late does not look on time."""
+    late, so a closed case that was late does not look on time. A list passes the active
+    ``language`` and ``zone``, looked up once for its rows."""
     running = [s for s in states if s.state in LIVE_STATES]
     late = [s for s in states if s.state == LATE]
     parts: list[str] = []
     if running:
-        parts.append(min(running, key=lambda s: s.due).badge)
+        parts.append(_badge(min(running, key=lambda s: s.due), language, zone))
     if late:
         worst = max(late, key=lambda s: (s.done_at or s.due) - s.due)
         parts.append(
-            f'<span class="small text-muted">{html.escape(str(worst.label))}</span> {worst.badge}'
+            f'<span class="small text-muted">{html.escape(str(worst.label))}</span> '
+            f"{_badge(worst, language, zone)}"
         )
     # Strings rather than format_html, as for the badges; the label is escaped above.
     return SafeString("".join(f"<div>{part}</div>" for part in parts))

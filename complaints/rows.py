@@ -8,7 +8,9 @@ import datetime as dt
 from collections.abc import Collection, Iterable
 
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from casework.display import case_clock_states, deadline_cell
@@ -56,6 +58,7 @@ def complaint_rows(
             "</button></form></td>"
         )
     empty_sign = '<td class="cell-sign"></td>' if in_queue else ""
+    language, zone = get_language(), timezone.get_current_timezone()
     out = []
     for c in complaints:
         pk = c.pk
@@ -66,7 +69,9 @@ def complaint_rows(
             f"{escape(awaits % {'who': approvers.get(role, '')})}</span></div>"
             for role in getattr(c, "pending_approvers", ())
         )
-        clocks = deadline_cell(case_clock_states(c, TABLE, CLOCK_LABELS, now))
+        clocks = deadline_cell(
+            case_clock_states(c, TABLE, CLOCK_LABELS, now), language=language, zone=zone
+        )
         if sign_form and pk in signable:
             action = f"{sign[0]}{pk}{sign[1]}"
             last = f'<td class="cell-sign"><form method="post" action="{action}{sign_form}'

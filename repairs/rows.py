@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from casework.display import case_clock_states, deadline_cell
@@ -52,6 +53,7 @@ def order_cards(
     statuses = {k: escape(v) for k, v in Status.choices}
     appointment = escape(_("appointment"))
     csrf = escape(get_token(request)) if request is not None else ""
+    language, zone = get_language(), timezone.get_current_timezone()
     out = []
     for o in orders:
         pk = o.pk
@@ -70,7 +72,9 @@ def order_cards(
             if action
             else ""
         )
-        clocks = deadline_cell(case_clock_states(o, TABLE, CLOCK_LABELS, now, SOON))
+        clocks = deadline_cell(
+            case_clock_states(o, TABLE, CLOCK_LABELS, now, SOON), language=language, zone=zone
+        )
         out.append(
             '<li class="card repair-card order-line'
             f'{" is-emergency" if o.urgency == Urgency.EMERGENCY else ""}" '

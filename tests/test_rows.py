@@ -44,3 +44,42 @@ def test_escape_is_djangos():
 
     for text in ('"><script>alert(1)</script>&amp;', "王'小丽", "漏水"):
         assert escape(text) == django_escape(text)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_deadline_cell_reads_the_same_with_the_language_and_zone_passed(language):
+    """Lists look the active language and time zone up once for all their rows."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from casework.display import (
+        LATE,
+        MET,
+        OVERDUE,
+        RUNNING,
+        SOON,
+        STOPPED,
+        ClockState,
+        deadline_cell,
+    )
+
+    now = timezone.now()
+    hour = dt.timedelta(hours=1)
+    states = [
+        ClockState("a", "派单", now + 30 * hour, None, RUNNING, now),
+        ClockState("b", "签收", now + hour, None, SOON, now),
+        ClockState("c", "处理", now - 50 * hour, None, OVERDUE, now),
+        ClockState("d", "回复", now - 3 * hour, now - 4 * hour, MET, now),
+        ClockState("e", "<回访>", now - 9 * hour, now - 2 * hour, LATE, now),
+        ClockState("f", "结案", now - hour, None, STOPPED, now),
+    ]
+    with translation.override(language):
+        for cell in ([states[0], states[4]], [states[2]], [states[1], states[3]], states[5:], []):
+            passed = deadline_cell(
+                cell,
+                language=translation.get_language(),
+                zone=timezone.get_current_timezone(),
+            )
+            assert passed == deadline_cell(cell)
+        assert "&lt;回访&gt;" in deadline_cell([states[4]])
