@@ -1,8 +1,9 @@
 """The user of a request, with what every page asks of them, in one query.
 
 Django's ModelBackend loads the user; then each page asked, one query each, for the
-user's permissions, then their groups' permissions, the staff profile, its estate and
-the inbox's unread count: six queries before the view ran its own. ``DeskBackend``
+user's permissions, then their groups' permissions, the staff profile, its estate,
+the inbox's unread count and whether the role may see residents' contact data: seven
+queries before the view ran its own. ``DeskBackend``
 loads the user with all of those at once. Logging in, permissions in the admin and
 everything else stay ModelBackend's.
 
@@ -22,11 +23,11 @@ from django.contrib.auth.models import Permission
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.query import get_related_populators
 
-from .models import Notification
+from .models import ContactRole, Notification
 
 # The user id the query is compiled with, found again among its parameters and replaced
 # by the real one. No user has it (ids are positive and well below it).
@@ -53,6 +54,10 @@ def _user_query(user_id: int) -> QuerySet:
         .annotate(
             loaded_capabilities=ArraySubquery(capabilities),
             loaded_unread_lines=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+            # staff.privacy.role_may_reveal, asked by every page showing a resident.
+            loaded_may_reveal=Exists(
+                ContactRole.objects.filter(role=OuterRef("staff_profile__role"), may_reveal=True)
+            ),
         )
         .filter(pk=user_id)
     )
@@ -135,4 +140,5 @@ class DeskBackend(ModelBackend):
         # Django for the whole set the first time it is needed.
         if not user.is_superuser:
             user._capabilities = frozenset(user.loaded_capabilities)
+        user._contact_role_may_reveal = bool(user.loaded_may_reveal)
         return user

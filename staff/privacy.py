@@ -92,8 +92,9 @@ def get(key: str) -> ContactCase | None:
 
 
 def role_may_reveal(user) -> bool:
-    """Whether the user's role is one managers let see contact data (asked once per
-    user object: a list of cases asks it for every row)."""
+    """Whether the user's role is one managers let see contact data: loaded with the
+    request's user (staff.backends), else asked once per user object (a list of cases
+    asks it for every row)."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_superuser:

@@ -116,3 +116,17 @@ def test_each_thread_answers_on_its_own_connection(ch):
         t.start()
         t.join()
     assert seen == {"clerk": 0, "supervisor": 1}
+
+
+def test_whether_the_role_may_see_contact_data_comes_with_the_user(clerk, no_role):
+    from staff.models import ContactRole
+    from staff.privacy import role_may_reveal
+
+    user, queries = _load(clerk.pk)
+    assert queries == 1
+    with CaptureQueriesContext(connection) as more:
+        assert role_may_reveal(user) is True
+    assert more.captured_queries == []
+    ContactRole.objects.filter(role=Role.CLERK).update(may_reveal=False)
+    assert role_may_reveal(_load(clerk.pk)[0]) is False  # the next request sees the change
+    assert _load(no_role.pk)[0]._contact_role_may_reveal is False  # no profile, no role
