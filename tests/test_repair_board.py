@@ -336,6 +336,46 @@ def test_on_shift_now(clerk, technician, duty_officer, dept_head, ch, at_t0):
     assert "钱休息" not in on_shift
 
 
+def test_on_shift_now_in_one_query_as_the_roster_says(
+    technician, tech2, duty_officer, tech_jr, jr, ch, at_t0
+):
+    """The estate's engineering technicians on shift (as services.on_shift has them, by
+    id), its duty officers in the roster's order; nobody inactive, of another department,
+    or on duty at another estate; each once."""
+    from repairs.services import on_shift
+    from repairs.views.board import _on_duty
+
+    other_duty = make_staff("duty_jr", Role.DUTY_OFFICER, jr, Department.Kind.SECURITY)
+    cleaner = make_staff("cleaner", Role.TECHNICIAN, ch, Department.Kind.CLEANING)
+    gone = make_technician("tech_gone", ch)
+    gone.is_active = False
+    gone.save()
+    now = T0
+    for user, estate, start in [
+        (tech2, ch, 2),
+        (technician, ch, 1),
+        (technician, ch, 3),  # two shifts covering now: listed once
+        (duty_officer, ch, 1),
+        (other_duty, jr, 1),
+        (tech_jr, jr, 1),
+        (cleaner, ch, 1),
+        (gone, ch, 1),
+    ]:
+        Shift.objects.create(
+            estate=estate,
+            user=user,
+            starts_at=now - dt.timedelta(hours=start),
+            ends_at=now + dt.timedelta(hours=1),
+        )
+    with CaptureQueriesContext(connection) as ctx:
+        crew = _on_duty(ch, now)
+    assert len(ctx.captured_queries) == 1
+    engineering = Department.objects.get(estate=ch, kind=Department.Kind.ENGINEERING)
+    assert crew["technicians"] == on_shift(engineering.pk, now)
+    assert crew["technicians"] == sorted([technician, tech2], key=lambda u: u.pk)
+    assert crew["duty_officers"] == [duty_officer]
+
+
 # --- queries -----------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,7 +44,7 @@ from ..figures import MonthFigures, month_figures
 from ..forms.board import UNASSIGNED, BoardFilterForm, ShiftForm, technicians_of
 from ..models import RepairOrder, Shift, Status, Urgency
 from ..selectors import orders_for
-from ..services import RepairError, on_shift
+from ..services import RepairError
 from ..services.roster import edits_roster, shift_add, shift_remove
 from .common import reads_board
 
@@ -410,25 +410,34 @@ def _crew(counts: list[Mapping[str, Any]]) -> list[CrewRow]:
 
 
 def _on_duty(estate: Estate, now: dt.datetime) -> dict[str, list[User]]:
+    """Who is on shift now, in one query: the technicians of the estate's engineering
+    department (as ``services.on_shift``: by id) and its duty officers (in the roster's
+    order)."""
     engineering = (
         Department.objects.filter(estate=estate, kind=Department.Kind.ENGINEERING)
         .order_by()
-        .values_list("pk", flat=True)
-        .first()
+        .values("pk")[:1]
     )
-    duty = [
-        s.user
-        for s in Shift.objects.filter(
-            estate=estate,
-            starts_at__lte=now,
-            ends_at__gt=now,
-            user__is_active=True,
-            user__staff_profile__role=Role.DUTY_OFFICER,
-        ).select_related("user")
-    ]
+    shifts = (
+        Shift.objects.filter(starts_at__lte=now, ends_at__gt=now, user__is_active=True)
+        .filter(
+            Q(estate=estate, user__staff_profile__role=Role.DUTY_OFFICER)
+            | Q(
+                user__staff_profile__role=Role.TECHNICIAN,
+                user__staff_profile__department_id=Subquery(engineering),
+            )
+        )
+        .select_related("user__staff_profile")
+    )
+    technicians: dict[int, User] = {}
+    duty: dict[int, User] = {}
+    for shift in shifts:
+        user = shift.user
+        crew = technicians if user.staff_profile.role == Role.TECHNICIAN else duty
+        crew.setdefault(user.pk, user)
     return {
-        "technicians": on_shift(engineering, now) if engineering is not None else [],
-        "duty_officers": list({u.pk: u for u in duty}.values()),
+        "technicians": [technicians[pk] for pk in sorted(technicians)],
+        "duty_officers": list(duty.values()),
     }
 
 
