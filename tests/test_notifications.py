@@ -453,7 +453,5 @@ def test_the_inbox_rows_of_few_and_of_many_recipients_once_each(people):
     notify.notify(key="complaint:1:routed", subject=subject, body="正文", recipients=users)
     rows = Notification.objects.filter(key="complaint:1:routed")
     assert rows.count() == people
-    assert set(rows.values_list("subject", "body", "thread")) == {
-        (subject, "正文", "complaint:1")
-    }
+    assert set(rows.values_list("subject", "body", "thread")) == {(subject, "正文", "complaint:1")}
     assert set(rows.values_list("recipient_id", flat=True)) == {u.pk for u in users}
