@@ -70,3 +70,20 @@ def test_the_navigation_links_follow_the_script_prefix(clerk):
     finally:
         set_script_prefix("/")
     assert navigation(request)["nav_items"] == items
+
+
+def test_a_view_gets_the_user_itself_a_page_open_to_anyone_leaves_it_unloaded(client, clerk):
+    from django.contrib.auth.models import User
+    from django.utils.functional import SimpleLazyObject, empty
+
+    client.force_login(clerk)
+    page = client.get(reverse("complaints:intake"))
+    assert page.status_code == 200
+    assert type(page.wsgi_request.user) is User
+    assert page.wsgi_request.user.pk == clerk.pk
+    client.logout()
+    health = client.get(reverse("health"))
+    user = health.wsgi_request.user
+    assert isinstance(user, SimpleLazyObject) and user._wrapped is empty
+    anonymous = client.get(reverse("complaints:intake"))
+    assert anonymous.status_code == 302  # LoginRequiredMiddleware still decides
