@@ -267,3 +267,30 @@ class CallbackMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estate_id} {self.month:%Y-%m} {self.n}"
+
+
+class CallbackWeek(models.Model):
+    """The repair callbacks by the week engineering handed the orders in (``week_of``)
+    and where they stand: the hand-in weeks beside the desk's list read a few rows here
+    rather than every callback of the weeks. Written only by the database
+    (``casework.tallies``)."""
+
+    estate = models.ForeignKey(
+        Estate, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    week_of = models.DateField()
+    status = models.CharField(max_length=12)
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("week's repair callback count")
+        verbose_name_plural = _("week's repair callback counts")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "week_of", "status"], name="callback_week_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.week_of:%Y-%m-%d} {self.status} {self.n}"

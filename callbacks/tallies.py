@@ -1,5 +1,6 @@
-"""The month's callbacks the database keeps (``CallbackMonth``, ``casework.tallies``): by
-the month they fell due in and what ``callbacks.rates`` tells apart."""
+"""The callbacks the database keeps counted (``casework.tallies``): by the month they fell
+due in and what ``callbacks.rates`` tells apart (``CallbackMonth``), and the repair
+callbacks by hand-in week and status (``CallbackWeek``)."""
 
 from __future__ import annotations
 
@@ -28,4 +29,20 @@ CALLBACK_MONTH = Tally(
         "satisfaction",
         "method",
     ),
+)
+
+# The hand-in weeks beside the desk's list (callbacks.views): the repair callbacks by
+# estate, week and status.
+CALLBACK_WEEK = Tally(
+    name="callback_week_count",
+    table="callbacks_callbackweek",
+    source="callbacks_callback",
+    dims=(
+        ("estate_id", "{r}.estate_id"),
+        ("week_of", "{r}.week_of"),
+        ("status", "{r}.status"),
+    ),
+    measures=(("n", "1"),),
+    watched=("estate_id", "week_of", "status", "kind"),
+    where="{r}.kind = 'repair' AND {r}.week_of IS NOT NULL",
 )

@@ -14,7 +14,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,7 +48,7 @@ from staff.roles import (
 
 from . import policy, services
 from .forms import CallbackFilterForm, LetterForm, RecordForm
-from .models import Callback, Kind, PublicLetter, Satisfaction, Status
+from .models import Callback, CallbackWeek, Kind, PublicLetter, Satisfaction, Status
 from .rates import month_rates
 
 # The desk calls back; the estate's managers read how it goes.
@@ -157,19 +158,24 @@ def _page(request: HttpRequest) -> int:
 
 def _weeks(estate: Estate) -> list[Any]:
     """The repair callbacks of the last hand-in weeks (003 §5.7: engineering hands in
-    each Friday, the desk calls back the week after): done and still due per week."""
+    each Friday, the desk calls back the week after): done and still due per week. From
+    the counts the database keeps by week and status (``CallbackWeek``): a few rows,
+    where counting the callbacks themselves read ~24,000 index entries (5 ms)."""
     since = timezone.localdate() - dt.timedelta(weeks=WEEKS_SHOWN)
-    # Counted on status (never null), not pk: every column read is in callback_week_idx,
-    # so the weeks come from the index alone, not from ~2,000 table pages (16 -> 6 ms).
+
+    def of(status: str) -> Coalesce:
+        return Coalesce(Sum("n", filter=Q(status=status)), 0)
+
     return list(
-        Callback.objects.filter(estate=estate, kind=Kind.REPAIR, week_of__gte=since)
+        CallbackWeek.objects.filter(estate=estate, week_of__gte=since)
         .values("week_of")
         .annotate(
-            total=Count("status"),
-            done=Count("status", filter=Q(status=Status.DONE)),
-            unreachable=Count("status", filter=Q(status=Status.UNREACHABLE)),
-            due=Count("status", filter=Q(status=Status.DUE)),
+            total=Sum("n"),
+            done=of(Status.DONE),
+            unreachable=of(Status.UNREACHABLE),
+            due=of(Status.DUE),
         )
+        .filter(total__gt=0)
         .order_by("-week_of")
     )
 

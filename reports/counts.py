@@ -10,7 +10,8 @@ repair orders' of their apps):
   ``pending``: not met and still open, late once the deadline has passed;
 - ``ladder_month_count`` (``LadderMonth``): complaints naming a person, by month of
   receipt, person (trimmed) and the department complained about;
-- ``callbacks.tallies.CALLBACK_MONTH``, ``repairs.tallies.REPAIR_MONTH``.
+- ``callbacks.tallies.CALLBACK_MONTH`` and ``CALLBACK_WEEK`` (the desk's hand-in weeks),
+  ``repairs.tallies.REPAIR_MONTH``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from callbacks.tallies import CALLBACK_MONTH
+from callbacks.tallies import CALLBACK_MONTH, CALLBACK_WEEK
 from casework.tallies import Tally, create_sql, drop_sql, flag, month_of, rebuild_sql
 from complaints.clocks import TABLE as CLOCKS
 from repairs.tallies import REPAIR_MONTH
@@ -106,7 +107,14 @@ LADDER_MONTH = Tally(
     where="btrim({r}.target_staff) <> ''",
 )
 
-TALLIES = [COMPLAINT_MONTH, *CLOCK_MONTHS, LADDER_MONTH, CALLBACK_MONTH, REPAIR_MONTH]
+TALLIES = [
+    COMPLAINT_MONTH,
+    *CLOCK_MONTHS,
+    LADDER_MONTH,
+    CALLBACK_MONTH,
+    CALLBACK_WEEK,
+    REPAIR_MONTH,
+]
 
 
 def reading(sources: Iterable[str] | None = None) -> list[Tally]:

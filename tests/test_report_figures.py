@@ -676,6 +676,7 @@ def test_every_kept_count_is_a_group_by_over_its_source(month, desk, technician)
         "reports_clockmonth",
         "reports_laddermonth",
         "callbacks_callbackmonth",
+        "callbacks_callbackweek",
         "repairs_repairmonth",
     }
     c = month["A"]
