@@ -210,6 +210,62 @@ def test_the_list_filters_by_kind_and_by_hand_in_week(client, clerk, dept_head, 
     assert re.search(r'data-testid="week-due">1<', early_row)
 
 
+def test_the_due_summary_counts_what_each_filter_lists(client, clerk, dept_head, technician):
+    """The list's "N to call back" comes from the counts the database keeps; it agrees
+    with the rows of every filter, and with what is overdue, as callbacks are done."""
+    with time_machine.travel(dt.datetime(2026, 3, 3, 10, tzinfo=TZ), tick=False):
+        finished(clerk, technician)
+    with time_machine.travel(dt.datetime(2026, 3, 10, 10, tzinfo=TZ), tick=False):
+        finished(clerk, technician)
+        done = callback_of(finished(clerk, technician))
+        closed(clerk, dept_head)
+        closed(clerk, dept_head)
+
+    def summary(c, **params) -> tuple[int, int, int]:
+        html = c.get(LIST, params).content.decode()
+        text = html[html.index('data-testid="due-summary"') :]
+        text = text[: text.index("</span>\n")]
+        numbers = [int(n) for n in re.findall(r"(\d+) (?:to call back|overdue)", text)]
+        due, overdue = numbers[0], (numbers[1] if len(numbers) > 1 else 0)
+        return due, overdue, len(rows(html))
+
+    filters = [
+        {},
+        {"kind": "repair"},
+        {"kind": "complaint"},
+        {"kind": "repair", "week": "2026-03-13"},
+        {"week": "2026-03-13"},
+        {"kind": "complaint", "week": "2026-03-13"},
+    ]
+    with time_machine.travel(dt.datetime(2026, 3, 11, 10, tzinfo=TZ), tick=False):
+        c = english(client, clerk)
+        before = [summary(c, **f) for f in filters]
+        assert [(due, listed) for due, _overdue, listed in before] == [
+            (5, 5),
+            (3, 3),
+            (2, 2),
+            (2, 2),
+            (2, 2),
+            (0, 0),
+        ]
+        save(
+            c,
+            done,
+            method="phone",
+            reached="yes",
+            satisfaction="satisfied",
+            attitude="satisfied",
+            speed="satisfied",
+            quality="satisfied",
+        )
+        after = [summary(c, **f) for f in filters]
+        assert [due for due, _o, _l in after] == [4, 2, 2, 1, 1, 0]
+        assert all(due == listed for due, _o, listed in after)
+    with time_machine.travel(dt.datetime(2026, 5, 1, 10, tzinfo=TZ), tick=False):
+        late = [summary(english(client, clerk), **f) for f in filters]
+        assert [overdue for _d, overdue, _l in late] == [due for due, _o, _l in after]
+
+
 def test_the_list_reads_a_constant_number_of_queries(
     client, clerk, dept_head, technician, django_assert_max_num_queries
 ):
