@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image, ImageDraw
 
 from callbacks.models import Callback, CallbackEvent, EventKind, PublicLetter, Status
@@ -740,3 +740,37 @@ def test_the_list_escapes_what_residents_and_clerks_wrote(client, clerk, dept_he
     row = row[: row.index("</tr>")]
     assert "<script>" not in html and "&lt;script&gt;" in row
     assert "<i>" not in row
+
+
+@pytest.mark.parametrize("days_later", [0, 30])
+@pytest.mark.parametrize(
+    ("who", "params"),
+    [
+        ("clerk", {}),
+        ("clerk", {"kind": "repair"}),
+        ("clerk", {"kind": "complaint"}),
+        ("supervisor", {}),
+        ("gm", {}),
+    ],
+)
+def test_no_row_of_the_list_asks_for_a_column_left_out(
+    client, clerk, dept_head, technician, user_of, monkeypatch, who, params, days_later
+):
+    """The list reads only the columns its rows show (LIST_READS): with fetching
+    blocked, complaint and repair callbacks, tried and untried, due and overdue, with a
+    unit or a place, still render for the desk and for managers."""
+    from django.db.models import FETCH_RAISE
+
+    from callbacks import views
+
+    complaint = callback_of(closed(clerk, dept_head))
+    callback_of(closed(clerk, dept_head, unit=None, location="3号楼大堂"))
+    repair = callback_of(finished(clerk, technician))
+    c = english(client, clerk)
+    for cb in (complaint, repair):
+        assert save(c, cb, method="phone", reached="no", words="无人接听").status_code == 302
+    monkeypatch.setattr(views, "LIST_FETCH_MODE", FETCH_RAISE)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=days_later)):
+        viewer = english(client, user_of(who))
+        html = viewer.get(LIST, params).content.decode()
+    assert len(rows(html)) >= 1
