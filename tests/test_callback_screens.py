@@ -76,6 +76,17 @@ def rows(html: str) -> list[int]:
     return [int(pk) for pk in re.findall(r'data-testid="callback-row" data-callback="(\d+)"', html)]
 
 
+# A callback answered by phone, satisfied with everything.
+ALL_SATISFIED = {
+    "method": "phone",
+    "reached": "yes",
+    "satisfaction": "satisfied",
+    "attitude": "satisfied",
+    "speed": "satisfied",
+    "quality": "satisfied",
+}
+
+
 def save(client, cb: Callback, **data):
     return client.post(reverse("callbacks:save", args=[cb.pk]), data)
 
@@ -178,16 +189,7 @@ def test_the_list_filters_by_kind_and_by_hand_in_week(client, clerk, dept_head, 
     assert (cb_early.week_of, cb_late.week_of) == (dt.date(2026, 3, 6), dt.date(2026, 3, 13))
     with time_machine.travel(dt.datetime(2026, 3, 11, 10, tzinfo=TZ), tick=False):
         c = english(client, clerk)
-        save(
-            c,
-            cb_done,
-            method="phone",
-            reached="yes",
-            satisfaction="satisfied",
-            attitude="satisfied",
-            speed="satisfied",
-            quality="satisfied",
-        )
+        save(c, cb_done, **ALL_SATISFIED)
         assert set(rows(c.get(LIST, {"kind": "repair"}).content.decode())) == {
             cb_early.pk,
             cb_late.pk,
@@ -248,16 +250,7 @@ def test_the_due_summary_counts_what_each_filter_lists(client, clerk, dept_head,
             (2, 2),
             (0, 0),
         ]
-        save(
-            c,
-            done,
-            method="phone",
-            reached="yes",
-            satisfaction="satisfied",
-            attitude="satisfied",
-            speed="satisfied",
-            quality="satisfied",
-        )
+        save(c, done, **ALL_SATISFIED)
         after = [summary(c, **f) for f in filters]
         assert [due for due, _o, _l in after] == [4, 2, 2, 1, 1, 0]
         assert all(due == listed for due, _o, listed in after)
