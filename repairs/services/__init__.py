@@ -6,7 +6,14 @@ log in the same transaction. A refused action raises ``RepairError`` and writes 
 """
 
 from .base import Conflict, IllegalTransition, NotAllowed, RepairError, book_of
-from .dispatching import next_in_turn, on_shift, repair_chase, repair_hand_back, repair_transfer
+from .dispatching import (
+    next_in_turn,
+    on_shift,
+    repair_chase,
+    repair_hand_back,
+    repair_transfer,
+    technician_of,
+)
 from .lifecycle import (
     repair_arrive,
     repair_cannot_now,
@@ -54,6 +61,7 @@ __all__ = [
     "Line",
     "next_in_turn",
     "on_shift",
+    "technician_of",
     "repair_chase",
     "repair_hand_back",
     "repair_transfer",

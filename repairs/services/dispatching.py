@@ -8,7 +8,8 @@ import datetime as dt
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.db.models.expressions import BaseExpression
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,12 +25,20 @@ from .base import RepairError, _lock, _move, _save, book_of, checked_text
 from .permissions import CHASE, HAND_BACK, TRANSFER, is_technician_of
 
 
+def technician_of(department: int | BaseExpression, *, via: str = "") -> Q:
+    """Who counts as a technician of the department (active, with that role there): a
+    condition on a user, or with ``via`` on what points at one (``via="user__"``)."""
+    return Q(
+        **{
+            f"{via}is_active": True,
+            f"{via}staff_profile__department_id": department,
+            f"{via}staff_profile__role": Role.TECHNICIAN,
+        }
+    )
+
+
 def _technicians(department_id: int):
-    return User.objects.filter(
-        is_active=True,
-        staff_profile__department_id=department_id,
-        staff_profile__role=Role.TECHNICIAN,
-    ).order_by("pk")
+    return User.objects.filter(technician_of(department_id)).order_by("pk")
 
 
 def technicians(department_id: int) -> list[User]:

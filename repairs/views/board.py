@@ -44,7 +44,7 @@ from ..figures import MonthFigures, month_figures
 from ..forms.board import UNASSIGNED, BoardFilterForm, ShiftForm, technicians_of
 from ..models import RepairOrder, Shift, Status, Urgency
 from ..selectors import orders_for
-from ..services import RepairError
+from ..services import RepairError, technician_of
 from ..services.roster import edits_roster, shift_add, shift_remove
 from .common import reads_board
 
@@ -411,8 +411,8 @@ def _crew(counts: list[Mapping[str, Any]]) -> list[CrewRow]:
 
 def _on_duty(estate: Estate, now: dt.datetime) -> dict[str, list[User]]:
     """Who is on shift now, in one query: the technicians of the estate's engineering
-    department (as ``services.on_shift``: by id) and its duty officers (in the roster's
-    order)."""
+    department (``services.technician_of``, by id as ``services.on_shift``) and its duty
+    officers (in the roster's order)."""
     engineering = (
         Department.objects.filter(estate=estate, kind=Department.Kind.ENGINEERING)
         .order_by()
@@ -422,10 +422,7 @@ def _on_duty(estate: Estate, now: dt.datetime) -> dict[str, list[User]]:
         Shift.objects.filter(starts_at__lte=now, ends_at__gt=now, user__is_active=True)
         .filter(
             Q(estate=estate, user__staff_profile__role=Role.DUTY_OFFICER)
-            | Q(
-                user__staff_profile__role=Role.TECHNICIAN,
-                user__staff_profile__department_id=Subquery(engineering),
-            )
+            | technician_of(Subquery(engineering), via="user__")
         )
         .select_related("user__staff_profile")
     )
