@@ -114,6 +114,8 @@ class RepairOrder(ClockedCase):
         null=True,
         blank=True,
         related_name="repair_orders",
+        # repair_unit_recv_idx and repair_unit_fault_idx lead with the unit.
+        db_index=False,
     )
     location = models.CharField(
         _("place"), max_length=200, blank=True, help_text=_("A common area, or details.")
@@ -238,6 +240,9 @@ class RepairOrder(ClockedCase):
                 condition=~Q(status="closed"),
             ),
             models.Index(fields=["unit", "fault", "-reported_at"], name="repair_unit_fault_idx"),
+            # A unit's latest orders (an order's page, the desk's form): twenty read off
+            # the index, not every order the unit ever had sorted.
+            models.Index(fields=["unit", "-reported_at"], name="repair_unit_recv_idx"),
             # A technician's orders, and what he finished today (his page).
             models.Index(fields=["technician", "finished_at"], name="repair_tech_finished_idx"),
             # The board's "closed today".

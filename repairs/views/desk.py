@@ -35,6 +35,7 @@ from staff.templatetags.staff_tags import person
 from .. import services
 from ..forms.desk import ASSIGN, HEAD, ROUND_ROBIN, RepairDeskForm
 from ..models import RepairOrder, Source
+from ..rows import unit_orders_read
 from ..selectors import orders_for
 from ..services.dispatching import on_shift, technicians
 from ..services.permissions import is_engineering_head
@@ -55,10 +56,9 @@ def unit_history(user, unit: Unit) -> list[RepairOrder]:
     """The unit's repair orders of the last 12 months that ``user`` may see, newest
     first: one query."""
     return list(
-        orders_for(user)
-        .filter(unit=unit, reported_at__gte=timezone.now() - HISTORY_WINDOW)
-        .select_related("technician")
-        .order_by("-reported_at", "-pk")[:HISTORY_LIMIT]
+        unit_orders_read(
+            orders_for(user).filter(unit=unit, reported_at__gte=timezone.now() - HISTORY_WINDOW)
+        ).order_by("-reported_at", "-pk")[:HISTORY_LIMIT]
     )
 
 
