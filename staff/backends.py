@@ -7,31 +7,23 @@ queries before the view ran its own. ``DeskBackend``
 loads the user with all of those at once. Logging in, permissions in the admin and
 everything else stay ModelBackend's.
 
-That query is compiled to SQL once a process (``_UserQuery``): building and compiling
+That query is compiled to SQL once a process (``staff.prepared``): building and compiling
 it took the ORM about three times as long as PostgreSQL took to answer it, on every
 request.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db import connections
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.db.models.query import get_related_populators
 
 from .models import ContactRole, Notification
-
-# The user id the query is compiled with, found again among its parameters and replaced
-# by the real one. No user has it (ids are positive and well below it).
-_PLACEHOLDER = -2_000_000_017
+from .prepared import Prepared
 
 
 def _user_query(user_id: int) -> QuerySet:
@@ -63,66 +55,8 @@ def _user_query(user_id: int) -> QuerySet:
     )
 
 
-class _UserQuery:
-    """``_user_query`` compiled once: its SQL, where the user id goes among the
-    parameters, and how a row becomes the user with their profile (the compiler's own
-    description of the columns, as the ORM uses it to build the objects)."""
-
-    def __init__(self, using: str) -> None:
-        qs = _user_query(_PLACEHOLDER)
-        compiler = qs.query.get_compiler(using=using)
-        self.sql, params = compiler.as_sql()
-        self.params = list(params)
-        if self.params.count(_PLACEHOLDER) != 1:
-            raise LookupError("the user id is not one parameter of the compiled query")
-        self.at = self.params.index(_PLACEHOLDER)
-        self.using = using
-        self.fetch_mode = qs._fetch_mode  # type: ignore[attr-defined]
-        self.select = compiler.select
-        self.klass_info = compiler.klass_info
-        self.annotations = dict(compiler.annotation_col_map)
-        fields = [s[0] for s in compiler.select[: compiler.col_count]]
-        self.converters = compiler.get_converters(fields)
-        model_fields = self.klass_info["select_fields"]
-        self.start, self.end = model_fields[0], model_fields[-1] + 1
-        self.init_list = [f[0].target.attname for f in self.select[self.start : self.end]]
-        self.model = self.klass_info["model"]
-
-    def get(self, user_id: int) -> Any:
-        params = list(self.params)
-        params[self.at] = user_id
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        if self.converters:  # as SQLCompiler.apply_converters, with this thread's connection
-            row = list(row)
-            for at, (converters, expression) in self.converters.items():
-                for convert in converters:
-                    row[at] = convert(row[at], expression, connections[self.using])
-        user = self.model.from_db(
-            self.using, self.init_list, row[self.start : self.end], fetch_mode=self.fetch_mode
-        )
-        for populator in get_related_populators(
-            self.klass_info, self.select, self.using, self.fetch_mode
-        ):
-            populator.populate(row, user)
-        for name, at in self.annotations.items():
-            setattr(user, name, row[at])
-        return user
-
-
-_compiled: dict[str, _UserQuery] = {}
-_compiling = threading.Lock()
-
-
-def _compiled_query(using: str) -> _UserQuery:
-    query = _compiled.get(using)
-    if query is None:
-        with _compiling:
-            query = _compiled.setdefault(using, _UserQuery(using))
-    return query
+# Compiled once a process (staff.prepared), the user id its one value.
+_compiled_user = Prepared(_user_query, int)
 
 
 class DeskBackend(ModelBackend):
@@ -132,8 +66,8 @@ class DeskBackend(ModelBackend):
             pk = user_model._meta.pk.to_python(user_id)
         except ValidationError:  # a session holding no id of ours
             return None
-        using = user_model._default_manager.db
-        user = _compiled_query(using).get(pk)
+        found = _compiled_user(pk)
+        user = found[0] if found else None
         if user is None or not self.user_can_authenticate(user):
             return None
         # A superuser holds every permission, not only those granted: staff.access asks

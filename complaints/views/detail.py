@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from casework.actions import Action
 from staff import privacy
 from staff.access import AuthenticatedHttpRequest, has_capability, is_desk, profile_of
+from staff.prepared import prepared
 from staff.roles import USE_DEPARTMENT_QUEUE, Role
 
 from .. import policy, selectors, services
@@ -198,7 +199,7 @@ def _repairs_context(request, c: Complaint) -> dict[str, Any]:
     """The complaint's repair orders (维修单), and why it cannot close while they are
     open. ``repair_orders`` is read through the reverse relation: complaints does not
     import repairs."""
-    orders = list(c.repair_orders.select_related("technician").order_by("reported_at", "pk"))
+    orders = _repair_orders(c.pk)
     open_repairs = [o.number for o in orders if o.closed_at is None]
     blocked = ""
     if open_repairs and c.status == Status.INFORMED:
@@ -211,16 +212,45 @@ def _repairs_context(request, c: Complaint) -> dict[str, Any]:
     }
 
 
-def _callbacks(c: Complaint) -> list:
-    """The complaint's callbacks (回访), newest first, in one query. Read through the
-    reverse relation (complaints does not import callbacks); the drawn signature stays
-    in the database (it has its own URL), only whether there is one is read."""
-    return list(
-        c.callbacks.select_related("done_by", "letter")
+# What the page reads of the complaint it has opened, each statement compiled once a
+# process (casework.prepared): one complaint id apart, the same on every request.
+
+
+@prepared(int)
+def _repair_orders(pk: int) -> QuerySet:
+    return Complaint(pk=pk).repair_orders.select_related("technician").order_by("reported_at", "pk")
+
+
+@prepared(int)
+def _extensions(pk: int) -> QuerySet:
+    return (
+        Complaint(pk=pk)
+        .extensions.select_related("requested_by", "decided_by")
+        .order_by("requested_at")
+    )
+
+
+@prepared(int)
+def _log(pk: int) -> QuerySet:
+    return Complaint(pk=pk).events.select_related("actor").order_by("at", "id")
+
+
+@prepared(int)
+def _callbacks_of(pk: int) -> QuerySet:
+    return (
+        Complaint(pk=pk)
+        .callbacks.select_related("done_by", "letter")
         .defer("signature")
         .annotate(signed=Q(signature__isnull=False))
         .order_by("-opened_at", "-pk")
     )
+
+
+def _callbacks(c: Complaint) -> list:
+    """The complaint's callbacks (回访), newest first, in one query. Read through the
+    reverse relation (complaints does not import callbacks); the drawn signature stays
+    in the database (it has its own URL), only whether there is one is read."""
+    return _callbacks_of(c.pk)
 
 
 def _detail_context(request, c: Complaint, bound: dict | None = None) -> dict:
@@ -240,12 +270,10 @@ def _detail_context(request, c: Complaint, bound: dict | None = None) -> dict:
             )
             offer = _close_offer(offer, over)
         actions.append(offer)
-    extensions = list(
-        c.extensions.select_related("requested_by", "decided_by").order_by("requested_at")
-    )
+    extensions = _extensions(c.pk)
     return {
         "c": c,
-        "events": c.events.select_related("actor").order_by("at", "id"),
+        "events": _log(c.pk),
         "actions": actions,
         "extensions": extensions,
         "decidable": [
@@ -272,7 +300,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @read_required
 def print_form(request: HttpRequest, pk: int) -> HttpResponse:
     c = selectors.get_complaint_for_user(request.user, pk)
-    events = c.events.select_related("actor").order_by("at", "id")
+    events = _log(c.pk)
     context = {
         "c": c,
         "events": events,

@@ -20,6 +20,7 @@ from casework.actions import Action
 from complaints.models import Complaint
 from staff import privacy
 from staff.access import AuthenticatedHttpRequest
+from staff.prepared import prepared
 
 from .. import services
 from ..forms.order import (
@@ -39,6 +40,7 @@ from ..forms.order import (
     WarrantyForm,
 )
 from ..models import RepairOrder
+from ..rows import unit_orders_read
 from .common import order_or_404, read_required
 
 
@@ -281,15 +283,52 @@ def _order(user, pk: int) -> RepairOrder:
     )
 
 
-def unit_orders(o: RepairOrder) -> QuerySet[RepairOrder]:
+def unit_orders(o: RepairOrder) -> list[RepairOrder]:
     """The unit's other repair orders, newest first."""
     if o.unit_id is None:
-        return RepairOrder.objects.none()
+        return []
+    return _unit_orders(o.unit_id, o.pk)
+
+
+# What the page reads of the order it has opened, each statement compiled once a process
+# (casework.prepared): an order id apart, the same on every request.
+
+
+@prepared(int, int)
+def _unit_orders(unit_id: int, pk: int) -> QuerySet[RepairOrder]:
+    return unit_orders_read(
+        RepairOrder.objects.filter(unit_id=unit_id).exclude(pk=pk).order_by("-reported_at")
+    )[:20]
+
+
+@prepared(int)
+def _log(pk: int) -> QuerySet:
+    return RepairOrder(pk=pk).events.select_related("actor").order_by("at", "id")
+
+
+@prepared(int)
+def _fee_lines(pk: int) -> QuerySet:
+    return RepairOrder(pk=pk).fee_lines.all()
+
+
+@prepared(int)
+def _photos(pk: int) -> QuerySet:
+    return RepairOrder(pk=pk).photos.only("pk", "stage", "width", "height", "at")
+
+
+@prepared(int)
+def _reworks(pk: int) -> QuerySet:
+    return RepairOrder(pk=pk).reworks.only("pk", "number", "status")
+
+
+@prepared(int)
+def _callbacks_of(pk: int) -> QuerySet:
     return (
-        RepairOrder.objects.filter(unit_id=o.unit_id)
-        .exclude(pk=o.pk)
-        .select_related("technician")
-        .order_by("-reported_at")[:20]
+        RepairOrder(pk=pk)
+        .callbacks.select_related("done_by", "letter")
+        .defer("signature")
+        .annotate(signed=Q(signature__isnull=False))
+        .order_by("-opened_at", "-pk")
     )
 
 
@@ -297,12 +336,7 @@ def _callbacks(o: RepairOrder) -> list:
     """The order's callbacks (回访), newest first, in one query. Read through the reverse
     relation (repairs does not import callbacks); the drawn signature stays in the
     database (it has its own URL), only whether there is one is read."""
-    return list(
-        o.callbacks.select_related("done_by", "letter")
-        .defer("signature")
-        .annotate(signed=Q(signature__isnull=False))
-        .order_by("-opened_at", "-pk")
-    )
+    return _callbacks_of(o.pk)
 
 
 def _context(request, o: RepairOrder, bound: dict | None = None) -> dict[str, Any]:
@@ -333,11 +367,11 @@ def _context(request, o: RepairOrder, bound: dict | None = None) -> dict[str, An
     return {
         "o": o,
         "actions": actions,
-        "events": o.events.select_related("actor").order_by("at", "id"),
-        "fee_lines": list(o.fee_lines.all()),
-        "photos": list(o.photos.only("pk", "stage", "width", "height", "at")),
+        "events": _log(o.pk),
+        "fee_lines": _fee_lines(o.pk),
+        "photos": _photos(o.pk),
         "unit_orders": unit_orders(o),
-        "reworks": list(o.reworks.only("pk", "number", "status")),
+        "reworks": _reworks(o.pk),
         "callbacks": _callbacks(o),
         "now": timezone.now(),
     }
@@ -384,7 +418,7 @@ def print_form(request: HttpRequest, pk: int) -> HttpResponse:
     o = _order(request.user, pk)
     context = {
         "o": o,
-        "fee_lines": list(o.fee_lines.all()),
+        "fee_lines": _fee_lines(o.pk),
         "callbacks": _callbacks(o),
         "now": timezone.now(),
         # The form carries the phone by design: in full (recorded) for who needs it.

@@ -1,0 +1,118 @@
+"""Querysets compiled once a process (staff.prepared): the same objects and values as the
+ORM gives, one query a call, compiled once, and a shape it cannot substitute refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Upper
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from complaints.models import Complaint
+from repairs.models import RepairOrder
+from staff.prepared import Prepared, prepared
+from tests.factories.complaints import make_complaint
+from tests.factories.repairs import make_order
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(obj) -> dict:
+    return {f.attname: obj.__dict__.get(f.attname, "(deferred)") for f in obj._meta.concrete_fields}
+
+
+def _log(pk: int) -> QuerySet:
+    return (
+        Complaint(pk=pk)
+        .events.select_related("actor")
+        .annotate(shout=Upper("kind"))
+        .defer("data")
+        .order_by("at", "id")
+    )
+
+
+def test_the_same_objects_as_the_orm_with_related_annotations_and_deferred(clerk):
+    complaint = make_complaint(clerk=clerk)
+    other = make_complaint(clerk=clerk)
+    log = Prepared(_log, int)
+    for c in (complaint, other, complaint):
+        with CaptureQueriesContext(connection) as queries:
+            ours = log(c.pk)
+        assert len(queries.captured_queries) == 1
+        theirs = list(_log(c.pk))
+        assert [e.pk for e in ours] == [e.pk for e in theirs] != []
+        for mine, orm in zip(ours, theirs, strict=True):
+            assert _fields(mine) == _fields(orm)
+            assert mine.__dict__.get("data", "(deferred)") == "(deferred)"
+            assert mine.shout == orm.shout
+            with CaptureQueriesContext(connection) as more:
+                assert _fields(mine.actor) == _fields(orm.actor)
+            assert more.captured_queries == []
+    assert log(2_000_000_000) == []
+
+
+def test_values_with_several_values_of_several_kinds(clerk):
+    first = make_order(clerk=clerk)
+    make_order(clerk=clerk, unit=first.unit)
+
+    def grouped(estate_id: int, since: dt.datetime, fault: str) -> QuerySet:
+        return (
+            RepairOrder.objects.filter(estate_id=estate_id, reported_at__gte=since)
+            .filter(Q(fault=fault) | Q(unit__isnull=True))
+            .values("unit_id")
+            .annotate(n=Count("pk"))
+            .order_by("unit_id")
+        )
+
+    counts = Prepared(grouped, int, dt.datetime, str)
+    since = timezone.now() - dt.timedelta(hours=1)
+    for args in ((first.estate_id, since, "water"), (first.estate_id, since, "power")):
+        assert counts(*args) == list(grouped(*args))
+    assert counts(first.estate_id, since, "water") == [{"unit_id": first.unit_id, "n": 2}]
+    assert counts(first.estate_id, timezone.now() + dt.timedelta(hours=1), "water") == []
+
+
+def test_compiled_once_and_again_for_each_answer_of_vary(clerk):
+    complaint = make_complaint(clerk=clerk)
+    built = []
+    zone = {"name": "a"}
+
+    @prepared(int, vary=lambda: zone["name"])
+    def log(pk: int) -> QuerySet:
+        built.append(pk)
+        return Complaint(pk=pk).events.order_by("at")
+
+    for _ in range(3):
+        assert [e.pk for e in log(complaint.pk)] == [e.pk for e in complaint.events.order_by("at")]
+    assert len(built) == 1
+    zone["name"] = "b"
+    log(complaint.pk)
+    log(complaint.pk)
+    assert len(built) == 2
+    assert built[0] < 0  # built with a stand-in, never with a real id
+
+
+def test_a_value_the_orm_does_not_pass_through_is_refused(clerk):
+    make_complaint(clerk=clerk)
+    # icontains wraps the text in % signs: the stand-in is not a parameter of its own.
+    containing = Prepared(lambda text: Complaint.objects.filter(description__icontains=text), str)
+    with pytest.raises(LookupError):
+        containing("漏水")
+    # A list of ids is not one value either.
+    listed = Prepared(lambda pk: Complaint.objects.filter(pk__in=[pk, 1]), int)
+    assert listed.compiled() is not None  # each id is a parameter: accepted
+    with pytest.raises(TypeError):
+        Prepared(lambda pk: Complaint.objects.prefetch_related("events").filter(pk=pk), int)(1)
+
+
+def test_values_of_the_wrong_kind_are_refused(clerk):
+    by_pk = Prepared(lambda pk: Complaint.objects.filter(pk=pk), int)
+    for wrong in ("1", True, 1.0):
+        with pytest.raises(TypeError):
+            by_pk(wrong)
+    with pytest.raises(TypeError):
+        by_pk(1, 2)
