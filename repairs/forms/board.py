@@ -75,12 +75,17 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, technicians: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._technician_names = {u.pk: person(u) for u in technicians}
         cast(forms.ChoiceField, self.fields["technician"]).choices = [
             ("", "—"),
             (UNASSIGNED, _("Unassigned / open to take")),
-            *[(str(u.pk), person(u)) for u in technicians],
+            *[(str(pk), name) for pk, name in self._technician_names.items()],
         ]
         _style(self)
+
+    def technician_names(self) -> dict[int, str]:
+        """The technicians offered, by id, as the filter names them."""
+        return self._technician_names
 
     def filters(self) -> dict[str, Any]:
         """The valid filters (an invalid one is ignored, not an error page)."""

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from staff.access import estates_for, profile_of
 from staff.models import Department, Estate
+from staff.prepared import prepared
 from staff.roles import Role
 from staff.templatetags.staff_tags import person
 
@@ -353,7 +354,8 @@ def _lines(
 ) -> dict[str, list[Line]]:
     """At most PER_STATE lines a state, in two queries: the first PER_STATE ids of each
     state (a UNION ALL of one short index range a state), then only the ids shown read
-    with their technician and unit."""
+    with their technician and unit. (As one query, each state's lines read with their
+    joins, PostgreSQL took twice as long to plan and run it.)"""
     firsts = [
         open_orders.filter(status=s).order_by(*OPEN_LINE_ORDER).values_list("pk")[:PER_STATE]
         for s in BOARD_STATES
@@ -394,9 +396,16 @@ def _counts(
     return rows
 
 
-def _crew(counts: list[Mapping[str, Any]]) -> list[CrewRow]:
+def _crew(counts: list[Mapping[str, Any]], known: Mapping[int, str]) -> list[CrewRow]:
+    """The counts by technician; the names from ``known`` (the estate's technicians, read
+    for the filter), and read only for someone no longer among them."""
     ids = {c["technician_id"] for c in counts} - {None}
-    names = {u.pk: person(u) for u in User.objects.filter(pk__in=ids).only(*_NAME_FIELDS)}
+    names = dict(known)
+    if ids - names.keys():
+        names |= {
+            u.pk: person(u)
+            for u in User.objects.filter(pk__in=ids - names.keys()).only(*_NAME_FIELDS)
+        }
     rows: dict[int | None, CrewRow] = {}
     for c in counts:
         key = c["technician_id"]
@@ -409,26 +418,30 @@ def _crew(counts: list[Mapping[str, Any]]) -> list[CrewRow]:
     return sorted(rows.values(), key=lambda r: (r.key is not None, r.label))
 
 
-def _on_duty(estate: Estate, now: dt.datetime) -> dict[str, list[User]]:
-    """Who is on shift now, in one query: the technicians of the estate's engineering
-    department (``services.technician_of``, by id as ``services.on_shift``) and its duty
-    officers (in the roster's order)."""
+@prepared(int, dt.datetime)
+def _shifts_now(estate_id: int, now: dt.datetime) -> QuerySet[Shift]:
     engineering = (
-        Department.objects.filter(estate=estate, kind=Department.Kind.ENGINEERING)
+        Department.objects.filter(estate_id=estate_id, kind=Department.Kind.ENGINEERING)
         .order_by()
         .values("pk")[:1]
     )
-    shifts = (
+    return (
         Shift.objects.filter(starts_at__lte=now, ends_at__gt=now, user__is_active=True)
         .filter(
-            Q(estate=estate, user__staff_profile__role=Role.DUTY_OFFICER)
+            Q(estate_id=estate_id, user__staff_profile__role=Role.DUTY_OFFICER)
             | technician_of(Subquery(engineering), via="user__")
         )
         .select_related("user__staff_profile")
     )
+
+
+def _on_duty(estate: Estate, now: dt.datetime) -> dict[str, list[User]]:
+    """Who is on shift now, in one query (compiled once a process): the technicians of
+    the estate's engineering department (``services.technician_of``, by id as
+    ``services.on_shift``) and its duty officers (in the roster's order)."""
     technicians: dict[int, User] = {}
     duty: dict[int, User] = {}
-    for shift in shifts:
+    for shift in _shifts_now(estate.pk, now):
         user = shift.user
         crew = technicians if user.staff_profile.role == Role.TECHNICIAN else duty
         crew.setdefault(user.pk, user)
@@ -458,7 +471,7 @@ def _live_context(
     return {
         "estate": estate,
         "columns": columns,
-        "crew": _crew(counts),
+        "crew": _crew(counts, form.technician_names()),
         "state_labels": [c.label for c in columns],
         "late_total": sum(c.late for c in columns),
         "on_duty": _on_duty(estate, now),
@@ -475,10 +488,13 @@ def _month(form: BoardFilterForm, now: dt.datetime) -> dt.date:
     return timezone.localtime(now).date().replace(day=1)
 
 
+@prepared(int)
+def _technicians(estate_id: int) -> QuerySet[User]:
+    return technicians_of(Estate(pk=estate_id)).only(*_NAME_FIELDS)
+
+
 def _form(request: HttpRequest, estate: Estate) -> BoardFilterForm:
-    return BoardFilterForm(
-        request.GET or None, technicians=list(technicians_of(estate).only(*_NAME_FIELDS))
-    )
+    return BoardFilterForm(request.GET or None, technicians=_technicians(estate.pk))
 
 
 _NAME_FIELDS = ("pk", "first_name", "last_name", "username")
