@@ -38,6 +38,7 @@ from staff.access import (
     profile_of,
 )
 from staff.models import Estate
+from staff.prepared import Prepared
 from staff.roles import (
     USE_DEPARTMENT_QUEUE,
     USE_INTAKE_DESK,
@@ -130,18 +131,25 @@ def _callback(user, pk: int) -> Callback:
     if cb is None:
         raise Http404
     if cb.complaint_id is not None:
-        cb.complaint = (
-            Complaint.objects.select_related("unit", "department")
-            .defer("search_bigrams")
-            .get(pk=cb.complaint_id)
-        )
+        (cb.complaint,) = _complaint(cb.complaint_id)
     elif cb.repair_order_id is not None:
-        cb.repair_order = (
-            RepairOrder.objects.select_related("unit", "technician")
-            .defer("signature")
-            .get(pk=cb.repair_order_id)
-        )
+        (cb.repair_order,) = _repair_order(cb.repair_order_id)
     return cb
+
+
+# The callback's case, by the id the callback holds (compiled once a process).
+_complaint = Prepared(
+    lambda pk: (
+        Complaint.objects.select_related("unit", "department").defer("search_bigrams").filter(pk=pk)
+    ),
+    int,
+)
+_repair_order = Prepared(
+    lambda pk: (
+        RepairOrder.objects.select_related("unit", "technician").defer("signature").filter(pk=pk)
+    ),
+    int,
+)
 
 
 def _estate(request: HttpRequest) -> Estate:
