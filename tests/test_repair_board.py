@@ -212,6 +212,29 @@ def test_technician_table(clerk, technician, dept_head, at_t0):
     assert body.count('data-testid="crew-row"') == 3
 
 
+def test_technician_table_names_someone_no_longer_a_technician_here(
+    clerk, technician, jr, dept_head, at_t0
+):
+    """The names come from the filter's list of the estate's technicians; an order still
+    held by someone who left it (moved to another estate) keeps his name in the table."""
+    named(technician, "张", "师傅")
+    in_state(Status.TAKEN, clerk=clerk, tech=technician)
+    profile = technician.staff_profile
+    profile.estate = jr
+    profile.save(update_fields=["estate"])
+    with CaptureQueriesContext(connection) as queries:
+        resp = get(dept_head)
+    crew = {r.label: r.cells for r in resp.context["crew"]}
+    assert sum(crew["张师傅"]) == 1
+    # Back among them: his name comes from the list, one query fewer.
+    profile.estate = clerk.staff_profile.estate
+    profile.save(update_fields=["estate"])
+    with CaptureQueriesContext(connection) as usual:
+        resp = get(dept_head)
+    assert sum({r.label: r.cells for r in resp.context["crew"]}["张师傅"]) == 1
+    assert len(queries.captured_queries) == len(usual.captured_queries) + 1
+
+
 # --- filters -----------------------------------------------------------------------------
 
 
