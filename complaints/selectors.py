@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import BoolOr
@@ -19,40 +20,103 @@ from django.utils.translation import gettext_lazy as _
 
 from staff.access import has_capability, profile_of
 from staff.models import Department, Unit
+from staff.prepared import Prepared
 from staff.roles import DEPARTMENT_ROLES, VIEW_ALL_ESTATES
 
 from . import search
 from .models import Category, CategoryDepartment, Closure, Complaint, Extension, Status
 
 
-def complaints_for(user) -> QuerySet[Complaint]:
-    qs = Complaint.objects.all()
+@dataclass(frozen=True)
+class Visible:
+    """Which complaints a user may see, as data: ``kind`` fixes the shape of the query,
+    the ids fill it in (so a page may compile its query once for each kind)."""
+
+    kind: str  # one of ALL, NONE, ESTATE, UNROUTED, DEPARTMENT
+    estate_id: int = 0
+    department_id: int = 0
+
+
+ALL, NONE, ESTATE, UNROUTED, DEPARTMENT = "all", "none", "estate", "unrouted", "department"
+
+
+def scope_of(user) -> Visible:
+    """The company's managers see every estate; everyone else their own estate, and the
+    departments' people (heads, technicians) only their department's complaints (those
+    of no department while they have none)."""
     if user.is_superuser or has_capability(user, VIEW_ALL_ESTATES):
-        return qs
+        return Visible(ALL)
     profile = profile_of(user)
     if profile is None or profile.estate_id is None:
-        return qs.none()
-    qs = qs.filter(estate_id=profile.estate_id)
+        return Visible(NONE)
     if profile.role in DEPARTMENT_ROLES:
         if profile.department_id is None:
-            return qs.filter(department__isnull=True)
-        qs = qs.filter(department_id=profile.department_id)
+            return Visible(UNROUTED, profile.estate_id)
+        return Visible(DEPARTMENT, profile.estate_id, profile.department_id)
+    return Visible(ESTATE, profile.estate_id)
+
+
+def scoped(scope: Visible) -> QuerySet[Complaint]:
+    qs = Complaint.objects.all()
+    if scope.kind == ALL:
+        return qs
+    if scope.kind == NONE:
+        return qs.none()
+    qs = qs.filter(estate_id=scope.estate_id)
+    if scope.kind == UNROUTED:
+        return qs.filter(department__isnull=True)
+    if scope.kind == DEPARTMENT:
+        return qs.filter(department_id=scope.department_id)
     return qs
 
 
-def get_complaint_for_user(user, pk: int) -> Complaint:
-    c = (
-        complaints_for(user)
+def complaints_for(user) -> QuerySet[Complaint]:
+    return scoped(scope_of(user))
+
+
+# How many ids each kind of scope is filled in with.
+_SCOPE_IDS = {ALL: 0, ESTATE: 1, UNROUTED: 1, DEPARTMENT: 2}
+
+
+def _scope_values(scope: Visible) -> tuple[int, ...]:
+    return (scope.estate_id, scope.department_id)[: _SCOPE_IDS[scope.kind]]
+
+
+def per_scope(build: Callable[..., QuerySet], *more: type) -> dict[str, Prepared]:
+    """``build(scope, *more)`` compiled once for each kind of scope (staff.prepared):
+    the scope's ids are the first values of each, the other values ``more``."""
+
+    def of_kind(kind: str) -> Prepared:
+        n = _SCOPE_IDS[kind]
+        return Prepared(
+            lambda *values: build(Visible(kind, *values[:n]), *values[n:]), *(int,) * n, *more
+        )
+
+    return {kind: of_kind(kind) for kind in _SCOPE_IDS}
+
+
+def _detail(scope: Visible, pk: int) -> QuerySet[Complaint]:
+    return (
+        scoped(scope)
         # Not the rarely set repeat_of and target_department: each join costs planning
         # time on every page, and an unset one costs no query either way.
         .select_related("estate", "unit", "department", "received_by")
         .defer("search_bigrams")  # a hundred grams, never shown
         .filter(pk=pk)
-        .first()
     )
-    if c is None:
+
+
+_DETAIL = per_scope(_detail, int)
+
+
+def get_complaint_for_user(user, pk: int) -> Complaint:
+    scope = scope_of(user)
+    if scope.kind == NONE or not 0 < pk < 2**63:  # no id outside a bigint
         raise Http404
-    return c
+    found = _DETAIL[scope.kind](*_scope_values(scope), pk)
+    if not found:
+        raise Http404
+    return found[0]
 
 
 LIST_COLUMNS = ("department", "unit")
@@ -72,19 +136,43 @@ def with_pending_extension(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     )
 
 
+def _queue(scope: Visible, department_id: int) -> QuerySet[Complaint]:
+    return with_pending_extension(
+        scoped(scope)
+        .filter(department_id=department_id)
+        .exclude(status=Status.CLOSED)
+        .select_related(*LIST_COLUMNS)
+        .order_by("next_due", "id")
+    )
+
+
 def queue_for(user) -> QuerySet[Complaint]:
     """The department's open complaints, nearest deadline first (complaint_dept_queue_idx)."""
     profile = profile_of(user)
     if profile is None or profile.department_id is None:
         return Complaint.objects.none()
-    qs = (
-        complaints_for(user)
-        .filter(department_id=profile.department_id)
-        .exclude(status=Status.CLOSED)
-        .select_related(*LIST_COLUMNS)
-        .order_by("next_due", "id")
-    )
-    return with_pending_extension(qs)
+    return _queue(scope_of(user), profile.department_id)
+
+
+# The queue's first page, the one read all day, compiled once for each kind of scope and
+# page size (staff.prepared).
+_first_pages: dict[int, dict[str, Prepared]] = {}
+
+
+def queue_page(user, *, offset: int, limit: int) -> list[Complaint]:
+    """``limit`` + 1 complaints of the queue from ``offset`` (see ``page_rows``)."""
+    profile = profile_of(user)
+    scope = scope_of(user)
+    if profile is None or profile.department_id is None or scope.kind == NONE:
+        return []
+    if offset:
+        return page_rows(queue_for(user), offset=offset, limit=limit, windowed=False)
+    first = _first_pages.get(limit)
+    if first is None:
+        first = _first_pages.setdefault(
+            limit, per_scope(lambda scope, dept: _queue(scope, dept)[: limit + 1], int)
+        )
+    return first[scope.kind](*_scope_values(scope), profile.department_id)
 
 
 def complaint_list(user, *, filters: dict) -> QuerySet[Complaint]:

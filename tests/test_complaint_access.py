@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -430,3 +431,40 @@ def test_list_and_queue_run_a_constant_number_of_queries(
     assert (rows_few, rows_many) == (5, 30)
     assert many == few, f"{few} queries for 5 rows, {many} for 30"
     assert few < 25, f"{few} queries for one page is too many"
+
+
+def test_each_kind_of_scope_reads_through_its_compiled_query_as_through_the_orm(
+    client, user_of, two_estates, ch, no_role, django_user_model
+):
+    """get_complaint_for_user and the queue's first page run a statement compiled once
+    for each kind of scope (staff.prepared): for every kind they give what the scoping
+    queryset gives."""
+    no_department = make_staff("head_without_dept", Role.DEPARTMENT_HEAD, ch)
+    root = django_user_model.objects.create_superuser("root_scope", password="x" * 12)
+    people = [user_of(u) for u in VISIBLE] + [no_department, no_role, root]
+    kinds = set()
+    for person in people:
+        scope = selectors.scope_of(person)
+        kinds.add(scope.kind)
+        scoping = selectors.complaints_for(person)
+        for c in two_estates.values():
+            try:
+                got = selectors.get_complaint_for_user(person, c.pk).pk
+            except Http404:
+                got = None
+            assert got == scoping.filter(pk=c.pk).values_list("pk", flat=True).first()
+        queue = selectors.queue_page(person, offset=0, limit=2)
+        expected = (
+            selectors.page_rows(selectors.queue_for(person), offset=0, limit=2, windowed=False)
+            if scope.kind != selectors.NONE
+            else []
+        )
+        assert [c.pk for c in queue] == [c.pk for c in expected]
+        assert [c.pending_approvers for c in queue] == [c.pending_approvers for c in expected]
+    assert kinds == {"all", "none", "estate", "unrouted", "department"}
+
+
+def test_an_id_beyond_a_bigint_is_not_found(client, clerk):
+    client.force_login(clerk)
+    assert client.get(f"/complaints/{2**63}/").status_code == 404
+    assert client.get(f"/complaints/{2**70}/").status_code == 404

@@ -19,12 +19,7 @@ from .common import PAGE_SIZE, page_number, read_required
 @capability_required(USE_DEPARTMENT_QUEUE)
 def queue(request: HttpRequest) -> HttpResponse:
     page = page_number(request)
-    rows = selectors.page_rows(
-        selectors.queue_for(request.user),
-        offset=(page - 1) * PAGE_SIZE,
-        limit=PAGE_SIZE,
-        windowed=False,
-    )
+    rows = selectors.queue_page(request.user, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     complaints = rows[:PAGE_SIZE]
     # Signed for from the queue itself (签收): the same rule as the complaint page.
     signable = {c.pk for c in complaints if services.complaint_can_sign(request.user, c)}
