@@ -104,8 +104,12 @@ bench: install
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
 
 # The queue over HTTP (gunicorn as production runs it, wrk), after `make bench` seeded.
+# Served from the production environment (no development packages, as the image installs
+# it: `uv sync --no-dev`); the benchmark itself drives it from the development one.
+PROD_VENV := .venv-prod
 bench-http: install
-	$(VENV)/bin/python -m bench.http $(BENCH_ARGS)
+	UV_PROJECT_ENVIRONMENT=$(PROD_VENV) $(UV) sync --locked --no-dev --quiet --compile-bytecode
+	$(VENV)/bin/python -m bench.http --python $(PROD_VENV)/bin/python $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .local
+	rm -rf $(VENV) $(PROD_VENV) staticfiles .local

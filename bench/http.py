@@ -39,7 +39,6 @@ from . import env
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-PYTHON = sys.executable
 TARGETS = {
     "rps_8": 120,
     "p99_8_ms": 120,
@@ -57,6 +56,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--path", default="/complaints/queue/", help="the page loaded")
     p.add_argument("--user", default="eng_head", help="who is logged in")
     p.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    p.add_argument(
+        "--python",
+        default=sys.executable,
+        help="the Python of the environment served from (make bench-http: the production "
+        "one, without the development packages); default: this one",
+    )
     p.add_argument("--duration", type=int, default=20, help="seconds of each wrk run")
     p.add_argument("--connections", default="8,16", help="wrk runs, by connections")
     p.add_argument("--output", type=Path, default=RESULTS / "http-latest.json")
@@ -174,14 +179,14 @@ def _seconds_until(cmd: list[str], ready: str, env_: dict[str, str], timeout=60.
             proc.kill()
 
 
-def process_starts(env_: dict[str, str], runs: int = 3) -> dict[str, float]:
+def process_starts(env_: dict[str, str], python: str, runs: int = 3) -> dict[str, float]:
     """Median seconds to start each kind of process (development settings, as a worker
     and beat run; the schedule goes to a throwaway file)."""
     dev = {**env_, "DJANGO_SETTINGS_MODULE": "config.settings.development"}
-    bin_ = Path(PYTHON).parent
+    bin_ = Path(python).parent
     schedule = RESULTS / "bench-celerybeat-schedule"
     kinds = {
-        "manage_py_check_s": lambda: _timed([PYTHON, "manage.py", "check"], dev),
+        "manage_py_check_s": lambda: _timed([python, "manage.py", "check"], dev),
         "celery_worker_s": lambda: _seconds_until(
             [str(bin_ / "celery"), "-A", "config", "worker", "--pool=solo", "-Q",
              "bench-start", "-n", f"bench-start-{os.getpid()}@%h", "--loglevel=INFO",
@@ -216,14 +221,14 @@ def main(argv: list[str] | None = None) -> int:
     env_ = production_env(args.database_url, secret)
     cookie = login(args.database_url, secret, args.user)
     subprocess.run(  # noqa: S603
-        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        [args.python, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,
         env=env_,
         check=True,
     )
     port = _free_port()
     server = subprocess.Popen(  # noqa: S603
-        [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi:application", "--bind",
+        [str(Path(args.python).parent / "gunicorn"), "config.wsgi:application", "--bind",
          f"127.0.0.1:{port}", "--workers", str(args.workers), "--worker-class", "sync"],
         cwd=ROOT, env=env_,
     )  # fmt: skip
@@ -232,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         "path": args.path,
         "user": args.user,
         "workers": args.workers,
+        "python": args.python,
         "duration_s": args.duration,
         "cpus": os.cpu_count(),
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
@@ -263,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    result["process_start"] = process_starts(env_)
+    result["process_start"] = process_starts(env_, args.python)
     first, *_rest = runs.values()
     last = list(runs.values())[-1]
     worst_rss = max((w.get("VmRSS", 0) for w in workers), default=0)
