@@ -72,6 +72,14 @@ def estates_for(user) -> QuerySet[Estate]:
     return Estate.objects.filter(pk=profile.estate_id)
 
 
+def sees_several_estates(user) -> bool:
+    """Whether the user's work spans more than one estate (lists then name each row's):
+    counted only for the company-wide roles, everyone else has one at most."""
+    if user.is_superuser or has_capability(user, VIEW_ALL_ESTATES):
+        return Estate.objects.count() > 1
+    return False
+
+
 def works_at(user: User | AnonymousUser, estate_id: int) -> bool:
     """Whether the user's work is at the estate (a company-wide role: every estate)."""
     if user.is_superuser or has_capability(user, VIEW_ALL_ESTATES):

@@ -346,10 +346,21 @@ def test_gm_sees_complaints_of_both_estates_in_the_list(client, gm, ch, jr, two_
     assert estates == {"CH", "JR"}
 
 
+def test_the_estate_filter_is_offered_to_who_sees_several_estates(client, gm, clerk, jr):
+    for person, offered in ((gm, True), (clerk, False)):
+        client.force_login(person)
+        body = client.get(reverse("complaints:list")).content.decode()
+        assert ('name="estate"' in body) is offered
+
+
 def test_clerk_list_shows_only_the_clerks_estate(client, clerk, two_estates):
     client.force_login(clerk)
-    listed = _rows(client.get(reverse("complaints:list")))
+    with CaptureQueriesContext(connection) as queries:
+        listed = _rows(client.get(reverse("complaints:list")))
     assert {pk for pk, _ in listed} == {c.pk for k, c in two_estates.items() if k.startswith("ch_")}
+    # One estate: nothing is counted to know whether to name the estate of each row.
+    count = 'COUNT(*) AS "__count" FROM "staff_estate"'
+    assert [q for q in queries.captured_queries if count in q["sql"]] == []
 
 
 @pytest.mark.parametrize("user", ["dept_head", "clean_head"])

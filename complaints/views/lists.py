@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from staff.access import capability_required, estates_for, has_capability
+from staff.access import capability_required, estates_for, has_capability, sees_several_estates
 from staff.roles import REGRADE_COMPLAINTS, USE_DEPARTMENT_QUEUE
 
 from .. import selectors, services
@@ -60,7 +60,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "complaints/list.html",
         {
             "form": form,
-            "show_estate": estates.count() > 1,
+            "show_estate": sees_several_estates(request.user),
             "complaints": rows[:PAGE_SIZE],
             "page": page,
             "has_next": len(rows) > PAGE_SIZE,
