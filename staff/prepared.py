@@ -33,6 +33,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 # A stand-in of each kind of value: unlike any value a page asks with (ids are positive,
@@ -50,6 +51,8 @@ def _stand_in(kind: type, at: int) -> Any:
         return dt.date(1901, 2, 3 + at)
     if kind is str:
         return f"\x00stand-in {at}\x00"
+    if kind is list:  # of ids, as one array parameter (see ``ids_in``)
+        return [_INT_BASE - at]
     raise TypeError(f"no stand-in for {kind!r}")
 
 
@@ -137,8 +140,8 @@ class _Compiled:
 
 class Prepared:
     """``build(*values)`` returns the queryset; ``kinds`` are the types of its values
-    (int, datetime, date, str). Calling the Prepared with the values returns the list
-    the queryset would have given."""
+    (int, datetime, date, str; list: of ids, through ``ids_in``). Calling the Prepared
+    with the values returns the list the queryset would have given."""
 
     def __init__(
         self,
@@ -170,6 +173,12 @@ class Prepared:
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 raise TypeError(f"{value!r} is not a {kind.__name__}")
         return self.compiled().rows(values)
+
+
+def ids_in(ids: Any) -> RawSQL:
+    """``pk__in=ids_in(ids)``: a list of ids as one array parameter, so that a prepared
+    statement holds any number of them (``pk__in=[...]`` writes one parameter an id)."""
+    return RawSQL("SELECT unnest(%s::bigint[])", [ids])
 
 
 def prepared(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from repairs.models import RepairOrder
-from staff.prepared import Prepared, prepared
+from staff.prepared import Prepared, ids_in, prepared
 from tests.factories.complaints import make_complaint
 from tests.factories.repairs import make_order
 
@@ -116,3 +116,15 @@ def test_values_of_the_wrong_kind_are_refused(clerk):
             by_pk(wrong)
     with pytest.raises(TypeError):
         by_pk(1, 2)
+
+
+def test_a_list_of_ids_of_any_length_is_one_array_parameter(clerk):
+    made = [make_complaint(clerk=clerk) for _ in range(3)]
+    chosen = Prepared(
+        lambda ids: Complaint.objects.filter(pk__in=ids_in(ids)).order_by("pk").values("pk"), list
+    )
+    for ids in ([], [made[0].pk], [c.pk for c in made], [made[2].pk, 2_000_000_000]):
+        with CaptureQueriesContext(connection) as queries:
+            got = [r["pk"] for r in chosen(ids)]
+        assert got == sorted(pk for pk in ids if pk != 2_000_000_000)
+        assert len(queries.captured_queries) == 1

@@ -36,7 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from staff.access import estates_for, profile_of
 from staff.models import Department, Estate
-from staff.prepared import prepared
+from staff.prepared import ids_in, prepared
 from staff.roles import Role
 from staff.templatetags.staff_tags import person
 
@@ -363,16 +363,22 @@ def _lines(
     ]
     firsts.append(closed_today.order_by(*LINE_ORDER).values_list("pk")[:PER_STATE])
     shown = [pk for (pk,) in firsts[0].union(*firsts[1:], all=True)]
-    rows = (
-        RepairOrder.objects.filter(pk__in=shown)
+    lines: dict[str, list[Line]] = {s: [] for s in BOARD_STATES}
+    printer = _Printer(now)
+    for row in _shown_lines(shown):
+        lines[row["status"]].append(printer.line(row))
+    return lines
+
+
+@prepared(list)
+def _shown_lines(ids: list[int]) -> QuerySet:
+    """What the lines show of the orders ``ids`` (compiled once a process, the ids one
+    array parameter), in the board's order."""
+    return (
+        RepairOrder.objects.filter(pk__in=ids_in(ids))
         .order_by("status", *LINE_ORDER)
         .values(*LINE_FIELDS)
     )
-    lines: dict[str, list[Line]] = {s: [] for s in BOARD_STATES}
-    printer = _Printer(now)
-    for row in rows:
-        lines[row["status"]].append(printer.line(row))
-    return lines
 
 
 def _counts(
