@@ -3,6 +3,8 @@ opens an order is built on it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from staff.access import has_capability, profile_of
@@ -10,24 +12,51 @@ from staff.roles import VIEW_ALL_ESTATES, Role
 
 from .models import RepairOrder, Status
 
+ALL, NONE, ESTATE, TECHNICIAN = "all", "none", "estate", "technician"
 
-def orders_for(user) -> QuerySet[RepairOrder]:
+
+@dataclass(frozen=True)
+class Reach:
+    """Which orders a user may see, as data: ``kind`` fixes the shape of the query, the
+    ids fill it in (so a page may compile its query once for each kind)."""
+
+    kind: str  # one of ALL, NONE, ESTATE, TECHNICIAN
+    estate_id: int = 0
+    user_id: int = 0
+    department_id: int | None = None
+
+
+def reach_of(user) -> Reach:
     """A technician: his orders and those of his estate open to take; the desk, heads and
     managers of an estate: the estate's; the general manager: all."""
-    # The drawn signature is read only where it is shown (its own URL).
-    qs = RepairOrder.objects.defer("signature")
     if user.is_superuser or has_capability(user, VIEW_ALL_ESTATES):
-        return qs
+        return Reach(ALL)
     profile = profile_of(user)
     if profile is None or profile.estate_id is None:
-        return qs.none()
-    qs = qs.filter(estate_id=profile.estate_id)
+        return Reach(NONE)
     if profile.role == Role.TECHNICIAN:
+        return Reach(TECHNICIAN, profile.estate_id, user.pk, profile.department_id)
+    return Reach(ESTATE, profile.estate_id)
+
+
+def reached(reach: Reach) -> QuerySet[RepairOrder]:
+    # The drawn signature is read only where it is shown (its own URL).
+    qs = RepairOrder.objects.defer("signature")
+    if reach.kind == ALL:
+        return qs
+    if reach.kind == NONE:
+        return qs.none()
+    qs = qs.filter(estate_id=reach.estate_id)
+    if reach.kind == TECHNICIAN:
         open_to_take = Q(
             technician__isnull=True,
             published=True,
             status=Status.DISPATCHED,
-            department_id=profile.department_id,
+            department_id=reach.department_id,
         )
-        return qs.filter(Q(technician_id=user.pk) | open_to_take)
+        return qs.filter(Q(technician_id=reach.user_id) | open_to_take)
     return qs
+
+
+def orders_for(user) -> QuerySet[RepairOrder]:
+    return reached(reach_of(user))

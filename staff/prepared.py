@@ -12,12 +12,13 @@ compiler's own description of the columns (its converters, the related objects o
 have given.
 
 What a prepared queryset may hold: filters, ``select_related``, ``only``/``defer``,
-annotations, ordering, a fixed slice, ``values()``; each varying value a parameter of
-its own (never a list of varying length, nor a slice bound). ``prefetch_related`` is
-refused. A stand-in the ORM did not pass through untouched as a parameter of its own
-is refused at the first call: a shape it writes otherwise fails loudly instead of
-reading the wrong rows. What else the SQL depends on (the time zone a date is cut in)
-goes in ``vary``: one compiled statement for each of its answers.
+annotations, ordering, a fixed slice, ``values()`` and ``values_list()``, a UNION;
+each varying value a parameter of its own (a list of ids through ``ids_in``, never a
+slice bound). ``prefetch_related`` is refused. A stand-in the ORM did not pass through
+untouched as a parameter of its own is refused at the first call: a shape it writes
+otherwise fails loudly instead of reading the wrong rows. What else the SQL depends on
+(the time zone a date is cut in) goes in ``vary``: one compiled statement for each of
+its answers.
 
 Scoping stays where it was: a prepared query reads what belongs to a case the view
 already fetched through the user's scope (its log, its callbacks, its repair orders).
@@ -34,7 +35,12 @@ from typing import Any
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
+from django.db.models.query import (
+    ModelIterable,
+    ValuesIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 # A stand-in of each kind of value: unlike any value a page asks with (ids are positive,
 # times are this century), and each one different.
@@ -69,8 +75,8 @@ class _Compiled:
             raise TypeError("a prepared queryset cannot prefetch")
         self.using = qs.db
         self.iterable = qs._iterable_class
-        if self.iterable not in (ModelIterable, ValuesIterable):
-            raise TypeError("a prepared queryset yields objects or values() dicts")
+        if self.iterable not in (ModelIterable, ValuesIterable, ValuesListIterable):
+            raise TypeError("a prepared queryset yields objects, values() or values_list()")
         compiler = qs.query.get_compiler(using=self.using)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
@@ -82,9 +88,12 @@ class _Compiled:
             self.places += [(i, value_at) for i in found]
         select = compiler.select
         self.converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
-        if self.iterable is ValuesIterable:
+        if self.iterable is not ModelIterable:
             query = qs.query
             self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            fields = qs._fields  # type: ignore[attr-defined]
+            if self.iterable is ValuesListIterable and fields and list(fields) != self.names:
+                raise TypeError("values_list() in another order than its columns")
             return
         self.select = select
         self.klass_info = compiler.klass_info
@@ -115,6 +124,8 @@ class _Compiled:
         if self.iterable is ValuesIterable:
             names = self.names
             return [dict(zip(names, row, strict=True)) for row in rows]
+        if self.iterable is ValuesListIterable:
+            return [tuple(row) for row in rows]
         return self._objects(rows)
 
     def _objects(self, rows: list[Any]) -> list[Model]:

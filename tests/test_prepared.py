@@ -128,3 +128,23 @@ def test_a_list_of_ids_of_any_length_is_one_array_parameter(clerk):
             got = [r["pk"] for r in chosen(ids)]
         assert got == sorted(pk for pk in ids if pk != 2_000_000_000)
         assert len(queries.captured_queries) == 1
+
+
+def test_values_list_and_a_union(clerk):
+    made = [make_complaint(clerk=clerk) for _ in range(3)]
+
+    def either(a: int, b: int) -> QuerySet:
+        first = Complaint.objects.filter(pk=a).values_list("pk", "number")
+        return first.union(Complaint.objects.filter(pk=b).values_list("pk", "number"), all=True)
+
+    both = Prepared(either, int, int)
+    for a, b in ((made[0].pk, made[2].pk), (made[1].pk, made[1].pk)):
+        assert sorted(both(a, b)) == sorted(either(a, b))
+    reordered = Prepared(
+        lambda pk: (
+            Complaint.objects.filter(pk=pk).annotate(n=Count("events")).values_list("n", "pk")
+        ),
+        int,
+    )
+    with pytest.raises(TypeError):
+        reordered(made[0].pk)

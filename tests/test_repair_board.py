@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from repairs import services
 from repairs.models import Fault, RepairOrder, Shift, Status, Urgency
@@ -261,6 +261,40 @@ def mix(clerk, technician):
 
 def numbers(resp) -> set[str]:
     return {line["number"] for col in resp.context["columns"] for line in col.lines}
+
+
+FILTER_SETS = [
+    {},
+    {"state": Status.TAKEN},
+    {"technician": "unassigned"},
+    {"technician": "TECH"},
+    {"urgency": Urgency.URGENT},
+    {"late": True},
+    {"state": Status.REPORTED, "urgency": Urgency.URGENT, "late": True},
+    {"state": Status.ARRIVED, "technician": "TECH", "urgency": Urgency.URGENT, "late": True},
+]
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS)
+def test_each_shape_of_the_board_reads_as_the_orm_reads(
+    dept_head, gm, technician, mix, at_t0, filters
+):
+    """The board's first ids and counts run as statements compiled once for each reach
+    and set of filters (staff.prepared): the same rows as the querysets give."""
+    from repairs.selectors import reach_of
+    from repairs.views.board import BoardFilters, _board_read, _counts, _first_ids, _today_start
+
+    now = timezone.now()
+    estate = dept_head.staff_profile.estate
+    given = {k: str(mix["theirs"].technician_id) if v == "TECH" else v for k, v in filters.items()}
+    f = BoardFilters.of(given, now)
+    for reader in (dept_head, gm):
+        reach = reach_of(reader)
+        for build, more in ((_first_ids, ()), (_counts, (now,))):
+            args = (reach, estate.pk, f, *more, _today_start(now))
+            compiled = _board_read(build, *args)
+            assert compiled == list(build(*args))
+            assert compiled == _board_read(build, *args)  # the second time, compiled
 
 
 def test_filters(dept_head, technician, mix, at_t0):

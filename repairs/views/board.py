@@ -13,7 +13,7 @@ until repairs.services has a roster module to take them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from html import escape as _esc
@@ -36,7 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from staff.access import estates_for, profile_of
 from staff.models import Department, Estate
-from staff.prepared import ids_in, prepared
+from staff.prepared import Prepared, ids_in, prepared
 from staff.roles import Role
 from staff.templatetags.staff_tags import person
 
@@ -44,7 +44,7 @@ from ..clocks import CLOCK_LABELS, TABLE
 from ..figures import MonthFigures, month_figures
 from ..forms.board import UNASSIGNED, BoardFilterForm, ShiftForm, technicians_of
 from ..models import RepairOrder, Shift, Status, Urgency
-from ..selectors import orders_for
+from ..selectors import ALL, ESTATE, Reach, reach_of, reached
 from ..services import RepairError, technician_of
 from ..services.roster import edits_roster, shift_add, shift_remove
 from .common import reads_board
@@ -307,26 +307,82 @@ def _today_start(now: dt.datetime) -> dt.datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def board_orders(user: User, estate: Estate, filters: dict[str, Any], now: dt.datetime):
+@dataclass(frozen=True)
+class BoardFilters:
+    """The board's filters as values (``BoardFilterForm.filters`` read once)."""
+
+    state: str | None = None
+    unassigned: bool = False
+    technician_id: int | None = None
+    urgency: str | None = None
+    late_before: dt.datetime | None = None
+
+    @classmethod
+    def of(cls, filters: Mapping[str, Any], now: dt.datetime) -> BoardFilters:
+        technician = filters.get("technician") or ""
+        return cls(
+            state=filters.get("state") or None,
+            unassigned=technician == UNASSIGNED,
+            technician_id=int(technician) if technician.isdigit() else None,
+            urgency=filters.get("urgency") or None,
+            late_before=now if filters.get("late") else None,
+        )
+
+    def shape(self) -> tuple[bool, ...]:
+        """Which filters are set: what the statement's shape depends on."""
+        return (
+            self.state is not None,
+            self.unassigned,
+            self.technician_id is not None,
+            self.urgency is not None,
+            self.late_before is not None,
+        )
+
+    def values(self) -> list[Any]:
+        return [
+            v
+            for v in (self.state, self.technician_id, self.urgency, self.late_before)
+            if v is not None
+        ]
+
+    @staticmethod
+    def kinds(shape: tuple[bool, ...]) -> tuple[type, ...]:
+        state, _unassigned, technician, urgency, late = shape
+        flags = (state, technician, urgency, late)
+        return tuple(k for k, on in zip((str, int, str, dt.datetime), flags, strict=True) if on)
+
+    @classmethod
+    def rebuild(cls, shape: tuple[bool, ...], values: Sequence[Any]) -> BoardFilters:
+        state, unassigned, technician, urgency, late = shape
+        given = iter(values)
+        return cls(
+            state=next(given) if state else None,
+            unassigned=unassigned,
+            technician_id=next(given) if technician else None,
+            urgency=next(given) if urgency else None,
+            late_before=next(given) if late else None,
+        )
+
+
+def board_orders(reach: Reach, estate_id: int, f: BoardFilters) -> QuerySet[RepairOrder]:
     """The estate's orders the user may see, narrowed by the board's filters; the board
     shows the open ones of any day and those closed today (``_halves``)."""
-    qs = orders_for(user).filter(estate=estate)
-    if filters.get("state"):
-        qs = qs.filter(status=filters["state"])
-    technician = filters.get("technician")
-    if technician == UNASSIGNED:
+    qs = reached(reach).filter(estate_id=estate_id)
+    if f.state is not None:
+        qs = qs.filter(status=f.state)
+    if f.unassigned:
         qs = qs.filter(technician__isnull=True)
-    elif technician and technician.isdigit():
-        qs = qs.filter(technician_id=int(technician))
-    if filters.get("urgency"):
-        qs = qs.filter(urgency=filters["urgency"])
-    if filters.get("late"):
-        qs = qs.filter(next_due__lt=now)
+    elif f.technician_id is not None:
+        qs = qs.filter(technician_id=f.technician_id)
+    if f.urgency is not None:
+        qs = qs.filter(urgency=f.urgency)
+    if f.late_before is not None:
+        qs = qs.filter(next_due__lt=f.late_before)
     return qs
 
 
 def _halves(
-    qs: QuerySet[RepairOrder], now: dt.datetime
+    qs: QuerySet[RepairOrder], today_start: dt.datetime
 ) -> tuple[QuerySet[RepairOrder], QuerySet[RepairOrder]]:
     """The open orders and those closed today, each read off its own partial index
     (repair_board_idx, which holds what the board ranks and counts; and
@@ -334,7 +390,7 @@ def _halves(
     order's row from the table and sorted them all (~14 ms at 7,000 open orders)."""
     return (
         qs.exclude(status=Status.CLOSED),
-        qs.filter(status=Status.CLOSED, closed_at__gte=_today_start(now)),
+        qs.filter(status=Status.CLOSED, closed_at__gte=today_start),
     )
 
 
@@ -349,20 +405,23 @@ LINE_ORDER = [
 OPEN_LINE_ORDER = [LINE_ORDER[0], *LINE_ORDER[2:]]
 
 
-def _lines(
-    open_orders: QuerySet[RepairOrder], closed_today: QuerySet[RepairOrder], now: dt.datetime
-) -> dict[str, list[Line]]:
-    """At most PER_STATE lines a state, in two queries: the first PER_STATE ids of each
-    state (a UNION ALL of one short index range a state), then only the ids shown read
-    with their technician and unit. (As one query, each state's lines read with their
-    joins, PostgreSQL took twice as long to plan and run it.)"""
+def _first_ids(reach: Reach, estate_id: int, f: BoardFilters, today_start: dt.datetime) -> QuerySet:
+    """The first PER_STATE ids of each state: a UNION ALL of one short index range a
+    state."""
+    open_orders, closed_today = _halves(board_orders(reach, estate_id, f), today_start)
     firsts = [
         open_orders.filter(status=s).order_by(*OPEN_LINE_ORDER).values_list("pk")[:PER_STATE]
         for s in BOARD_STATES
         if s != Status.CLOSED
     ]
     firsts.append(closed_today.order_by(*LINE_ORDER).values_list("pk")[:PER_STATE])
-    shown = [pk for (pk,) in firsts[0].union(*firsts[1:], all=True)]
+    return firsts[0].union(*firsts[1:], all=True)
+
+
+def _lines(shown: list[int], now: dt.datetime) -> dict[str, list[Line]]:
+    """The lines of the orders ``shown`` (``_first_ids``), read with their technician and
+    unit. (As one query with the first ids, each state's lines read with their joins,
+    PostgreSQL took twice as long to plan and run it.)"""
     lines: dict[str, list[Line]] = {s: [] for s in BOARD_STATES}
     printer = _Printer(now)
     for row in _shown_lines(shown):
@@ -382,8 +441,8 @@ def _shown_lines(ids: list[int]) -> QuerySet:
 
 
 def _counts(
-    open_orders: QuerySet[RepairOrder], closed_today: QuerySet[RepairOrder], now: dt.datetime
-) -> list[Mapping[str, Any]]:
+    reach: Reach, estate_id: int, f: BoardFilters, now: dt.datetime, today_start: dt.datetime
+) -> QuerySet:
     """The orders by state and technician, and how many of them are late: the open ones
     counted off repair_board_idx alone, those closed today beside them (one query). The
     technicians' names are read apart (``_crew``): grouped by them too, PostgreSQL
@@ -396,10 +455,41 @@ def _counts(
             .order_by()
         )
 
-    rows: list[Mapping[str, Any]] = list(
-        grouped(open_orders).union(grouped(closed_today), all=True)
-    )
-    return rows
+    open_orders, closed_today = _halves(board_orders(reach, estate_id, f), today_start)
+    return grouped(open_orders).union(grouped(closed_today), all=True)
+
+
+# The board's two statements of each shape (the reader's reach, the filters set, the
+# lines a state), compiled once a process (staff.prepared): the board reloads every 30 s.
+_compiled: dict[tuple, Prepared] = {}
+_REACH_IDS = {ALL: 0, ESTATE: 1}
+
+
+def _board_read(
+    build: Callable[..., QuerySet],
+    reach: Reach,
+    estate_id: int,
+    f: BoardFilters,
+    *more: dt.datetime,
+) -> list[Any]:
+    """``build(reach, estate_id, f, *more)`` run as a compiled statement, its ids,
+    filters and moments its values; a reach no board reader has, through the ORM."""
+    if reach.kind not in _REACH_IDS:
+        return list(build(reach, estate_id, f, *more))
+    shape = f.shape()
+    key = (build.__name__, reach.kind, shape, len(more), PER_STATE)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        n, kind, n_more = _REACH_IDS[reach.kind], reach.kind, len(more)
+
+        def built(*values: Any) -> QuerySet:
+            filters = BoardFilters.rebuild(shape, values[n + 1 : len(values) - n_more])
+            return build(Reach(kind, *values[:n]), values[n], filters, *values[-n_more:])
+
+        kinds = (*(int,) * n, int, *BoardFilters.kinds(shape), *(dt.datetime,) * n_more)
+        compiled = _compiled.setdefault(key, Prepared(built, *kinds))
+    reach_ids = (reach.estate_id,)[: _REACH_IDS[reach.kind]]
+    return compiled(*reach_ids, estate_id, *f.values(), *more)
 
 
 def _crew(counts: list[Mapping[str, Any]], known: Mapping[int, str]) -> list[CrewRow]:
@@ -460,11 +550,11 @@ def _on_duty(estate: Estate, now: dt.datetime) -> dict[str, list[User]]:
 def _live_context(
     request: HttpRequest, estate: Estate, form: BoardFilterForm, now: dt.datetime
 ) -> dict[str, Any]:
-    filters = form.filters()
-    qs = board_orders(request.user, estate, filters, now)  # type: ignore[arg-type]
-    halves = _halves(qs, now)
-    lines = _lines(*halves, now)
-    counts = _counts(*halves, now)
+    f = BoardFilters.of(form.filters(), now)
+    reach, today_start = reach_of(request.user), _today_start(now)
+    shown = [pk for (pk,) in _board_read(_first_ids, reach, estate.pk, f, today_start)]
+    lines = _lines(shown, now)
+    counts = _board_read(_counts, reach, estate.pk, f, now, today_start)
     columns = []
     for s in BOARD_STATES:
         label = _("Closed today") if s == Status.CLOSED else str(Status(s).label)
