@@ -60,3 +60,28 @@ def reached(reach: Reach) -> QuerySet[RepairOrder]:
 
 def orders_for(user) -> QuerySet[RepairOrder]:
     return reached(reach_of(user))
+
+
+def reach_shape(reach: Reach) -> tuple[str, bool]:
+    """What the reach's query shape depends on: its kind, and whether a technician has a
+    department (none is an IS NULL, not a value)."""
+    return reach.kind, reach.department_id is None
+
+
+def reach_values(reach: Reach) -> tuple[int, ...]:
+    """The ids the reach's query is filled in with, in ``reach_rebuilt``'s order."""
+    if reach.kind == ESTATE:
+        return (reach.estate_id,)
+    if reach.kind == TECHNICIAN:
+        dept = () if reach.department_id is None else (reach.department_id,)
+        return (reach.estate_id, reach.user_id, *dept)
+    return ()
+
+
+def reach_rebuilt(shape: tuple[str, bool], values: tuple[int, ...]) -> Reach:
+    kind, no_department = shape
+    if kind == ESTATE:
+        return Reach(kind, values[0])
+    if kind == TECHNICIAN:
+        return Reach(kind, values[0], values[1], None if no_department else values[2])
+    return Reach(kind)

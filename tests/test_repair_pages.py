@@ -360,3 +360,28 @@ def test_a_units_earlier_orders_are_written_as_the_template_wrote_them(clerk, te
             assert technician.last_name in ours
             empty = same([])
             assert empty[0] == empty[1]
+
+
+def test_the_technicians_lists_read_as_the_orm_reads_for_every_reach(clerk, technician, tech2, gm):
+    """The technician's two lists run as statements compiled once for each shape of the
+    reader's reach (staff.prepared): the same orders as the querysets give, a technician
+    without a department included."""
+    from repairs.selectors import reach_of
+    from repairs.views.technician import _mine_open, _orders, _to_take
+
+    taken = make_order(clerk=clerk)
+    services.repair_dispatch(actor=clerk, order_id=taken.pk, technician=technician)
+    services.repair_take(actor=technician, order_id=taken.pk)
+    published = make_order(clerk=clerk)
+    services.repair_dispatch(actor=clerk, order_id=published.pk)  # open to take
+    tech2.staff_profile.department = None
+    tech2.staff_profile.save(update_fields=["department"])
+    shapes = set()
+    for person in (technician, tech2, clerk, gm, technician):
+        reach = reach_of(person)
+        shapes.add((reach.kind, reach.department_id is None))
+        ours = _orders(reach, person.pk)
+        theirs = (list(_mine_open(reach, person.pk)), list(_to_take(reach)))
+        assert [[o.pk for o in half] for half in ours] == [[o.pk for o in h] for h in theirs]
+    assert _orders(reach_of(technician), technician.pk)[0][0].pk == taken.pk
+    assert len(shapes) == 4

@@ -3,20 +3,69 @@ the one tap it needs next (take, arrived)."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from staff.access import capability_required, profile_of
+from staff.prepared import Prepared
 from staff.roles import USE_REPAIR_ORDERS, Role
 
 from ..models import OPEN_STATUSES, RepairOrder, Status
-from ..selectors import orders_for
+from ..selectors import NONE, Reach, reach_of, reach_rebuilt, reach_shape, reach_values, reached
 from .common import reads_board
 
 # More than a technician has open in a day: the page stays small on a slow phone.
 LIMIT = 30
+
+
+def _base(reach: Reach) -> QuerySet[RepairOrder]:
+    return (
+        reached(reach)
+        .select_related("unit")
+        .defer("description", "work_done", "parts", "cannot_now_reason", "protective_measures")
+    )
+
+
+def _mine_open(reach: Reach, user_id: int) -> QuerySet[RepairOrder]:
+    return (
+        _base(reach)
+        .filter(technician_id=user_id, status__in=OPEN_STATUSES)
+        .exclude(status__in=[Status.SIGNED])
+        .order_by("next_due", "reported_at")[:LIMIT]
+    )
+
+
+def _to_take(reach: Reach) -> QuerySet[RepairOrder]:
+    return (
+        _base(reach)
+        .filter(technician__isnull=True, published=True, status=Status.DISPATCHED)
+        .order_by("arrive_due", "reported_at")[:LIMIT]
+    )
+
+
+# Both lists compiled once for each shape of the reader's reach (staff.prepared): the
+# page reloads after every tap.
+_compiled: dict[tuple, tuple[Prepared, Prepared]] = {}
+
+
+def _orders(reach: Reach, user_id: int) -> tuple[list[RepairOrder], list[RepairOrder]]:
+    shape = (*reach_shape(reach), LIMIT)
+    pair = _compiled.get(shape)
+    if pair is None:
+        n = len(reach_values(reach))
+        ids = (int,) * n
+        pair = _compiled.setdefault(
+            shape,
+            (
+                Prepared(lambda *v: _mine_open(reach_rebuilt(shape[:2], v[:n]), v[n]), *ids, int),
+                Prepared(lambda *v: _to_take(reach_rebuilt(shape[:2], v)), *ids),
+            ),
+        )
+    values = reach_values(reach)
+    return pair[0](*values, user_id), pair[1](*values)
 
 
 @require_GET
@@ -27,21 +76,12 @@ def mine(request: HttpRequest) -> HttpResponse:
         return redirect("repairs:board")
     now = timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    base = (
-        orders_for(request.user)
-        .select_related("unit")
-        .defer("description", "work_done", "parts", "cannot_now_reason", "protective_measures")
-    )
-    mine_open = list(
-        base.filter(technician_id=request.user.pk, status__in=OPEN_STATUSES)
-        .exclude(status__in=[Status.SIGNED])
-        .order_by("next_due", "reported_at")[:LIMIT]
-    )
-    to_take = list(
-        base.filter(technician__isnull=True, published=True, status=Status.DISPATCHED).order_by(
-            "arrive_due", "reported_at"
-        )[:LIMIT]
-    )
+    reach = reach_of(request.user)
+    mine_open: list[RepairOrder] = []
+    to_take: list[RepairOrder] = []
+    if reach.kind != NONE:
+        assert request.user.pk is not None
+        mine_open, to_take = _orders(reach, request.user.pk)
     # The work he finished today, by his id alone: repair_tech_finished_idx.
     done_today = RepairOrder.objects.filter(
         technician_id=request.user.pk, finished_at__gte=today
