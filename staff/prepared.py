@@ -27,6 +27,7 @@ already fetched through the user's scope (its log, its callbacks, its repair ord
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import weakref
 from collections.abc import Callable, Hashable, Sequence
@@ -184,6 +185,32 @@ class Prepared:
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 raise TypeError(f"{value!r} is not a {kind.__name__}")
         return self.compiled().rows(values)
+
+
+class Shapes:
+    """One builder's prepared statements, one for each shape of its query:
+    ``build(shape, *values)`` returns the queryset, where ``shape`` (hashable: which
+    filters are set, a page's slice) decides all but the values, and ``kinds(shape)``
+    gives their types."""
+
+    def __init__(
+        self, build: Callable[..., QuerySet], kinds: Callable[[Any], tuple[type, ...]]
+    ) -> None:
+        self.build = build
+        self.kinds = kinds
+        self._by_shape: dict[Hashable, Prepared] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, shape: Hashable, *values: Any) -> list[Any]:
+        prepared = self._by_shape.get(shape)
+        if prepared is None:
+            with self._lock:
+                prepared = self._by_shape.get(shape)
+                if prepared is None:
+                    prepared = self._by_shape[shape] = Prepared(
+                        functools.partial(self.build, shape), *self.kinds(shape)
+                    )
+        return prepared(*values)
 
 
 def ids_in(ids: Any) -> RawSQL:
