@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.aggregates import BoolOr
 from django.contrib.postgres.expressions import ArraySubquery
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from staff.access import has_capability, profile_of
 from staff.models import Department, Unit
-from staff.prepared import Prepared
+from staff.prepared import Prepared, Shapes
 from staff.roles import DEPARTMENT_ROLES, VIEW_ALL_ESTATES
 
 from . import search
@@ -175,47 +176,134 @@ def queue_page(user, *, offset: int, limit: int) -> list[Complaint]:
     return first[scope.kind](*_scope_values(scope), profile.department_id)
 
 
-def complaint_list(user, *, filters: dict) -> QuerySet[Complaint]:
-    """The supervisor's list and the search: every filter on top of the scoping query."""
-    qs = with_pending_extension(complaints_for(user).select_related(*LIST_COLUMNS))
-    if filters.get("estate"):
-        qs = qs.filter(estate=filters["estate"])
-    for field in ("grade", "status", "category"):
-        if filters.get(field):
-            qs = qs.filter(**{field: filters[field]})
-    if filters.get("department"):
-        qs = qs.filter(department=filters["department"])
+# The list's filters (ComplaintFilterForm): those whose value goes into the statement
+# as a parameter, by the column it filters, and those whose value picks the condition.
+_VALUE_FILTERS = {
+    "estate": "estate_id",
+    "grade": "grade",
+    "status": "status",
+    "category": "category",
+    "department": "department_id",
+    "channel": "channel",
+}
+_FLAG_FILTERS = ("open_only", "repeat", "escalated", "unrouted")
+_CHOICE_FILTERS = ("scope", "extension", "callback")
+
+
+def list_terms(filters: dict, now: dt.datetime) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The filters as the statement's shape (which are set, the choices that pick a
+    condition) and its values (ids, texts, moments), in the order ``_narrowed`` reads
+    them. The search term is not among them (``complaint_list`` adds it)."""
+    shape: list[Any] = []
+    values: list[Any] = []
+    for key in _VALUE_FILTERS:
+        if filters.get(key):
+            value = filters[key]
+            shape.append(key)
+            values.append(value.pk if isinstance(value, Model) else value)
     zone = timezone.get_current_timezone()
     if filters.get("received_from"):
-        start = dt.datetime.combine(filters["received_from"], dt.time.min, tzinfo=zone)
-        qs = qs.filter(received_at__gte=start)
+        shape.append("received_from")
+        values.append(dt.datetime.combine(filters["received_from"], dt.time.min, tzinfo=zone))
     if filters.get("received_to"):
         end = dt.datetime.combine(filters["received_to"], dt.time.min, tzinfo=zone)
-        qs = qs.filter(received_at__lt=end + dt.timedelta(days=1))
-    if filters.get("open_only"):
-        qs = qs.exclude(status=Status.CLOSED)
+        shape.append("received_to")
+        values.append(end + dt.timedelta(days=1))
     if filters.get("overdue"):
-        qs = qs.exclude(status=Status.CLOSED).filter(next_due__lt=timezone.now())
-    if filters.get("repeat"):
-        qs = qs.filter(repeat_of__isnull=False)
-    if filters.get("channel"):
-        qs = qs.filter(channel=filters["channel"])
-    if filters.get("scope"):
-        qs = qs.filter(SCOPE_FILTERS[filters["scope"]])
-    if filters.get("escalated"):
-        qs = qs.exclude(escalated_to="")
-    if filters.get("unrouted"):
-        qs = qs.filter(department__isnull=True)
-    if filters.get("extension"):
-        qs = by_extension(qs, filters["extension"])
-    if filters.get("callback"):
-        qs = by_callback(qs, filters["callback"])
+        shape.append("overdue")
+        values.append(now)
+    shape += [key for key in _FLAG_FILTERS if filters.get(key)]
+    shape += [(key, filters[key]) for key in _CHOICE_FILTERS if filters.get(key)]
+    return tuple(shape), tuple(values)
+
+
+def _value_kind(part: Any) -> type | None:
+    if part in ("estate", "department"):
+        return int
+    if part in _VALUE_FILTERS:
+        return str
+    if part in ("received_from", "received_to", "overdue"):
+        return dt.datetime
+    return None
+
+
+def _narrowed(scope: Visible, shape: tuple[Any, ...], values: Sequence[Any]) -> QuerySet:
+    """The supervisor's list: every filter on top of the scoping query, newest first
+    (nearest deadline first for the overdue)."""
+    qs = with_pending_extension(scoped(scope).select_related(*LIST_COLUMNS))
+    given = iter(values)
+    for part in shape:
+        if part in _VALUE_FILTERS:
+            qs = qs.filter(**{_VALUE_FILTERS[part]: next(given)})
+        elif part == "received_from":
+            qs = qs.filter(received_at__gte=next(given))
+        elif part == "received_to":
+            qs = qs.filter(received_at__lt=next(given))
+        elif part == "overdue":
+            qs = qs.exclude(status=Status.CLOSED).filter(next_due__lt=next(given))
+        elif part == "open_only":
+            qs = qs.exclude(status=Status.CLOSED)
+        elif part == "repeat":
+            qs = qs.filter(repeat_of__isnull=False)
+        elif part == "escalated":
+            qs = qs.exclude(escalated_to="")
+        elif part == "unrouted":
+            qs = qs.filter(department__isnull=True)
+        elif part[0] == "scope":
+            qs = qs.filter(SCOPE_FILTERS[part[1]])
+        elif part[0] == "extension":
+            qs = by_extension(qs, part[1])
+        elif part[0] == "callback":
+            qs = by_callback(qs, part[1])
+    return qs
+
+
+def _ordered(qs: QuerySet[Complaint], shape: tuple[Any, ...]) -> QuerySet[Complaint]:
+    if "overdue" in shape:
+        return qs.order_by("next_due", "id")
+    return qs.order_by("-received_at", "-id")
+
+
+def complaint_list(user, *, filters: dict) -> QuerySet[Complaint]:
+    """The supervisor's list and the search: every filter on top of the scoping query."""
+    shape, values = list_terms(filters, timezone.now())
+    qs = _narrowed(scope_of(user), shape, values)
     term = (filters.get("q") or "").strip()
     if term:
         qs = _search(qs, term)
-    if filters.get("overdue"):
-        return qs.order_by("next_due", "id")
-    return qs.order_by("-received_at", "-id")
+    return _ordered(qs, shape)
+
+
+def _list_page(shape: tuple[Any, ...], *values: Any) -> QuerySet[Complaint]:
+    (kind, terms, offset, limit) = shape
+    n = _SCOPE_IDS[kind]
+    scope = Visible(kind, *values[:n])
+    return _ordered(_narrowed(scope, terms, values[n:]), terms)[offset : offset + limit + 1]
+
+
+def _list_page_kinds(shape: tuple[Any, ...]) -> tuple[type, ...]:
+    kind, terms, _offset, _limit = shape
+    found = [_value_kind(part) for part in terms]
+    return (*(int,) * _SCOPE_IDS[kind], *(k for k in found if k is not None))
+
+
+# The list without a search term, compiled once for each scope, set of filters and page.
+_list_pages = Shapes(_list_page, _list_page_kinds)
+
+
+def list_page(user, *, filters: dict, offset: int, limit: int) -> list[Complaint]:
+    """``limit`` + 1 complaints of the list (see ``page_rows``)."""
+    scope = scope_of(user)
+    if (filters.get("q") or "").strip() or scope.kind == NONE:
+        newest_first = not filters.get("overdue")
+        return page_rows(
+            complaint_list(user, filters=filters),
+            offset=offset,
+            limit=limit,
+            windowed=bool(filters.get("q")) and newest_first,
+        )
+    terms, values = list_terms(filters, timezone.now())
+    return _list_pages((scope.kind, terms, offset, limit), *_scope_values(scope), *values)
 
 
 class Scope(models.TextChoices):

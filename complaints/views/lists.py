@@ -45,13 +45,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     form = ComplaintFilterForm(request.GET or None, estates=estates)
     filters = form.cleaned_data if form.is_valid() else {}
     page = page_number(request)
-    qs = selectors.complaint_list(request.user, filters=filters)
-    newest_first = not filters.get("overdue")
-    rows = selectors.page_rows(
-        qs,
-        offset=(page - 1) * PAGE_SIZE,
-        limit=PAGE_SIZE,
-        windowed=bool(filters.get("q")) and newest_first,
+    rows = selectors.list_page(
+        request.user, filters=filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
     query = request.GET.copy()
     query.pop("page", None)
