@@ -521,3 +521,28 @@ def test_the_list_page_reads_as_the_scoped_queryset_for_every_filter(
             )
             assert [c.pk for c in ours] == [c.pk for c in theirs]
             assert [c.pending_approvers for c in ours] == [c.pending_approvers for c in theirs]
+
+
+def test_the_department_filter_offers_the_departments_of_the_users_estates(
+    client, user_of, two_estates, ch, jr, dept_head
+):
+    from staff.models import Department
+
+    for user, estates in (("clerk", {ch.pk}), ("other_clerk", {jr.pk}), ("gm", {ch.pk, jr.pk})):
+        person = user_of(user)
+        offered = dict(selectors.department_choices(person))
+        expected = Department.objects.filter(estate__in=estates).select_related("estate")
+        assert offered == {d.pk: str(d) for d in expected}
+    client.force_login(user_of("clerk"))
+    mine = dept_head.staff_profile.department
+    listed = _rows(client.get(reverse("complaints:list"), {"department": mine.pk}))
+    assert (
+        listed
+        == {(c.pk, c.number) for c in two_estates.values() if c.department_id == mine.pk}
+        != set()
+    )
+    # Another estate's department is not a choice: the filter is ignored, not a 500.
+    theirs = Department.objects.filter(estate=jr).first()
+    response = client.get(reverse("complaints:list"), {"department": theirs.pk})
+    assert response.status_code == 200
+    assert _rows(response) == {(c.pk, c.number) for k, c in two_estates.items() if k[:3] == "ch_"}

@@ -7,7 +7,7 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from staff.models import Department, Estate
+from staff.models import Estate
 
 from ..models import Category, Channel, Grade, Status
 from ..selectors import CALLBACK_PENDING, FULLY_CLOSED, Extended, Scope
@@ -31,8 +31,9 @@ class ComplaintFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", "—"), *Category.choices]
     )
-    department = forms.ModelChoiceField(
-        label=_("Department"), required=False, queryset=Department.objects.none()
+    # Its choices are the departments of the user's estates (``department_choices``).
+    department = forms.TypedChoiceField(
+        label=_("Department"), required=False, coerce=int, empty_value=None
     )
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", "—"), *Channel.choices]
@@ -65,7 +66,7 @@ class ComplaintFilterForm(forms.Form):
     escalated = forms.BooleanField(label=_("Escalated"), required=False)
     unrouted = forms.BooleanField(label=_("Not routed"), required=False)
 
-    def __init__(self, *args, estates, **kwargs):
+    def __init__(self, *args, estates, departments: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
         # Rendered field by field in list.html (no crispy: this form is on every list).
         for field in self.fields.values():
@@ -77,8 +78,7 @@ class ComplaintFilterForm(forms.Form):
             else:
                 widget.attrs["class"] = "form-control"
         cast(forms.ModelChoiceField, self.fields["estate"]).queryset = estates
-        cast(forms.ModelChoiceField, self.fields["department"]).queryset = (
-            Department.objects.filter(estate__in=estates)
-            .select_related("estate")
-            .order_by("estate__code", "kind")
-        )
+        cast(forms.TypedChoiceField, self.fields["department"]).choices = [
+            ("", "—"),
+            *departments,
+        ]

@@ -42,7 +42,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 @read_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
     estates = estates_for(request.user)
-    form = ComplaintFilterForm(request.GET or None, estates=estates)
+    form = ComplaintFilterForm(
+        request.GET or None,
+        estates=estates,
+        departments=selectors.department_choices(request.user),
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     page = page_number(request)
     rows = selectors.list_page(
