@@ -355,6 +355,21 @@ def test_another_estates_callback_by_url_is_404(client, clerk, dept_head, other_
     assert c.get(reverse("callbacks:letter_new"), {"ids": [cb.pk]}).status_code == 404
 
 
+def test_a_callback_opens_for_every_estates_manager_and_its_own_desk_only(
+    client, clerk, dept_head, gm, other_clerk
+):
+    """The callback's page reads through a statement compiled for each kind of reader
+    (every estate, one estate): the same answer as the scoping queryset."""
+    from callbacks.views import callbacks_for
+
+    cb = callback_of(closed(clerk, dept_head))
+    for person, status in ((gm, 200), (clerk, 200), (other_clerk, 404)):
+        c = english(client, person)
+        assert c.get(reverse("callbacks:record", args=[cb.pk])).status_code == status
+        assert callbacks_for(person).filter(pk=cb.pk).exists() is (status == 200)
+    assert english(client, clerk).get(f"/callbacks/{2**63}/").status_code == 404
+
+
 # --- one callback ---------------------------------------------------------------------
 
 
