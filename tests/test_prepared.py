@@ -148,3 +148,35 @@ def test_values_list_and_a_union(clerk):
     )
     with pytest.raises(TypeError):
         reordered(made[0].pk)
+
+
+def test_department_heads_as_the_directory_names_them(ch):
+    """staff.selectors.department_heads reads by compiled statements what
+    Directory.load gives: the department-head profiles, then a named head not among
+    them; an inactive profile's user is not a head."""
+    from staff.models import Department
+    from staff.roles import Role
+    from staff.selectors import Directory, department_has_head, department_heads
+    from tests.factories.staff import UserFactory, make_staff
+
+    head = make_staff("head_a", Role.DEPARTMENT_HEAD, ch, Department.Kind.CLEANING)
+    dept = head.staff_profile.department
+    gone = make_staff("head_b", Role.DEPARTMENT_HEAD, ch)
+    gone.staff_profile.department = dept
+    gone.staff_profile.save(update_fields=["department"])
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    named = UserFactory(username="named_head")
+    empty = Department.objects.create(estate=ch, kind=Department.Kind.LANDSCAPING, name="空")
+
+    def directory(d):
+        return Directory.load(estate_ids=(), department_ids=[d.pk], roles=()).heads(d.pk)
+
+    assert department_heads(dept.pk) == directory(dept) == [head]
+    Department.objects.filter(pk=dept.pk).update(head=named)
+    assert department_heads(dept.pk) == directory(dept) == [head, named]
+    Department.objects.filter(pk=dept.pk).update(head=head)
+    assert department_heads(dept.pk) == directory(dept) == [head]
+    assert department_heads(empty.pk) == directory(empty) == []
+    assert (department_has_head(dept.pk), department_has_head(empty.pk)) == (True, False)
+    assert department_heads(None) == [] and department_has_head(None) is False

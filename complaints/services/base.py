@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +18,7 @@ from casework.permissions import IllegalTransition as IllegalTransition
 from casework.permissions import NotAllowed as NotAllowed
 from casework.rules import RuleBook
 from staff.models import Estate, Unit
+from staff.prepared import Prepared
 
 from .. import limits
 from ..clocks import TABLE, approved_deadlines, pass_pending_extensions, regrade_clocks
@@ -112,11 +115,25 @@ def find_repeat(
 ) -> Complaint | None:
     """The latest complaint of the same category from the same unit or phone (二次投诉)."""
     since = timezone.now() - REPEAT_WINDOW
-    base = Complaint.objects.filter(estate=estate, category=category, received_at__gte=since)
-    candidates = []
+    found = []
     if unit is not None:
-        candidates.append(base.filter(unit=unit).order_by("-received_at").first())
+        found += _latest_of_unit(estate.pk, category, since, unit.pk)
     if phone:
-        candidates.append(base.filter(resident_phone=phone).order_by("-received_at").first())
-    found = [c for c in candidates if c is not None]
+        found += _latest_of_phone(estate.pk, category, since, phone)
     return max(found, key=lambda c: c.received_at) if found else None
+
+
+def _latest(estate_id: int, category: str, since: dt.datetime, **whose: Any) -> QuerySet:
+    return Complaint.objects.filter(
+        estate_id=estate_id, category=category, received_at__gte=since, **whose
+    ).order_by("-received_at")[:1]
+
+
+# Asked at every intake: compiled once a process (staff.prepared).
+_latest_of_unit = Prepared(
+    lambda e, c, since, unit: _latest(e, c, since, unit_id=unit), int, str, dt.datetime, int
+)
+_latest_of_phone = Prepared(
+    lambda e, c, since, phone: _latest(e, c, since, resident_phone=phone),
+    *(int, str, dt.datetime, str),
+)
