@@ -378,3 +378,66 @@ def test_a_late_arrival_stays_late_after_cannot_be_done_now(
     )
     f = month_figures([o.estate_id], NOV, now=NOW).total
     assert (f.arrive_on_time, f.arrive_counted) == ((1, 1) if on_time else (0, 1))
+
+
+FIGURE_ROWS_TEMPLATE = """{% for kind, f in figure_rows %}
+{% if kind == "heading" %}<tr><th colspan="8" scope="rowgroup" class="small text-muted">{{ f }}</th></tr>
+{% elif kind == "empty" %}<tr><td colspan="8" class="text-muted">{{ f }}</td></tr>
+{% else %}<tr class="{% if kind == 'total' %}table-light fw-semibold{% endif %}" data-testid="figures-{{ kind }}">
+  <th scope="row" class="fw-normal">{{ f.label }}</th>
+  <td class="text-end">{{ f.orders }}</td>
+  <td class="text-end{% if not f.dispatch_ok %} text-danger{% endif %}">{% if f.dispatch_rate is None %}—{% else %}{{ f.dispatch_rate|floatformat:1 }} %<div class="small text-muted">{{ f.dispatch_on_time }}/{{ f.dispatch_counted }}</div>{% endif %}</td>
+  <td class="text-end{% if not f.arrive_ok %} text-danger{% endif %}">{% if f.arrive_rate is None %}—{% else %}{{ f.arrive_rate|floatformat:1 }} %<div class="small text-muted">{{ f.arrive_on_time }}/{{ f.arrive_counted }}</div>{% endif %}</td>
+  <td class="text-end{% if not f.rework_ok %} text-danger{% endif %}">{% if f.rework_rate is None %}—{% else %}{{ f.rework_rate|floatformat:1 }} %<div class="small text-muted">{{ f.reworked }}/{{ f.closed }}</div>{% endif %}</td>
+  <td class="text-end">{% if f.minutes_to_arrive is None %}—{% else %}{{ f.minutes_to_arrive|floatformat:1 }}{% endif %}</td>
+  <td class="text-end">{% if f.minutes_to_finish is None %}—{% else %}{{ f.minutes_to_finish|floatformat:1 }}{% endif %}</td>
+  <td class="text-end">{{ f.revenue|floatformat:2 }}</td>
+</tr>{% endif %}
+{% endfor %}"""  # noqa: E501 - board.html's rows as they were
+
+
+def test_the_figures_rows_written_in_python_are_the_templates(db):
+    """board.html's figures rows are written in Python (repairs.views.board): the same
+    markup as the template drew, for every kind of row, missing and missed figures, in
+    both languages."""
+    import re
+    from decimal import Decimal
+
+    from django.template import engines
+    from django.utils import translation
+
+    from repairs.figures import Figures
+    from repairs.views.board import figure_rows_html
+
+    full = Figures(1, "张<b>师傅</b>", orders=1234, dispatch_counted=3, dispatch_on_time=2)
+    full.add(
+        {
+            "arrive_counted": 7,
+            "arrive_on_time": 7,
+            "closed": 200,
+            "reworked": 3,
+            "arrived": 3,
+            "to_arrive": dt.timedelta(minutes=50),
+            "finished": 2,
+            "to_finish": dt.timedelta(minutes=125, seconds=30),
+            "revenue": Decimal("12345.675"),
+        }
+    )
+    rows = [
+        ("total", full),
+        ("heading", "按部门 <i>"),
+        ("department", Figures(2, "工程部")),
+        ("technician", Figures(None, "Nobody yet", orders=1, dispatch_counted=1)),
+        ("empty", "No orders this month."),
+    ]
+    old = engines["django"].from_string(FIGURE_ROWS_TEMPLATE)
+
+    def squeezed(html: str) -> str:
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            ours = squeezed(str(figure_rows_html(rows)))
+            assert ours == squeezed(old.render({"figure_rows": rows}))
+            assert "&lt;b&gt;" in ours and "<b>" not in ours and "&lt;i&gt;" in ours
+            assert "66.7 %" in ours and "12345.68" in ours and "text-danger" in ours

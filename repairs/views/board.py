@@ -26,8 +26,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -596,6 +598,50 @@ def _form(request: HttpRequest, estate: Estate) -> BoardFilterForm:
 _NAME_FIELDS = ("pk", "first_name", "last_name", "username")
 
 
+def _percent_cell(rate: float | None, ok: bool, part: int, whole: int) -> str:
+    css = "" if ok else " text-danger"
+    if rate is None:
+        return f'<td class="text-end{css}">—</td>'
+    return (
+        f'<td class="text-end{css}">{floatformat(rate, 1)} %'
+        f'<div class="small text-muted">{localize(part)}/{localize(whole)}</div></td>'
+    )
+
+
+def _minutes_cell(minutes: float | None) -> str:
+    return f'<td class="text-end">{"—" if minutes is None else floatformat(minutes, 1)}</td>'
+
+
+def figure_rows_html(rows: list[tuple[str, Any]]) -> SafeString:
+    """The figures table's rows (``_figure_rows``), as board.html drew them with a
+    dozen lookups and filters a cell: a heading, "no orders", or one Figures."""
+    out = []
+    for kind, f in rows:
+        if kind == "heading":
+            out.append(
+                f'<tr><th colspan="8" scope="rowgroup" class="small text-muted">{_esc(str(f))}'
+                "</th></tr>"
+            )
+            continue
+        if kind == "empty":
+            out.append(f'<tr><td colspan="8" class="text-muted">{_esc(str(f))}</td></tr>')
+            continue
+        css = "table-light fw-semibold" if kind == "total" else ""
+        out.append(
+            f'<tr class="{css}" data-testid="figures-{kind}">'
+            f'<th scope="row" class="fw-normal">{_esc(str(f.label))}</th>'
+            f'<td class="text-end">{localize(f.orders)}</td>'
+            + _percent_cell(f.dispatch_rate, f.dispatch_ok, f.dispatch_on_time, f.dispatch_counted)
+            + _percent_cell(f.arrive_rate, f.arrive_ok, f.arrive_on_time, f.arrive_counted)
+            + _percent_cell(f.rework_rate, f.rework_ok, f.reworked, f.closed)
+            + _minutes_cell(f.minutes_to_arrive)
+            + _minutes_cell(f.minutes_to_finish)
+            + f'<td class="text-end">{floatformat(f.revenue, 2)}</td></tr>'
+        )
+    # Every value is a number formatted by Django's own filters or escaped above.
+    return SafeString("".join(out))
+
+
 def _figure_rows(figures: MonthFigures) -> list[tuple[str, Any]]:
     """The figures table in one loop: the total, the departments (when more than one),
     the technicians."""
@@ -625,7 +671,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "form": form,
         "estates": _estate_choices(request, estate),
         "figures": figures,
-        "figure_rows": _figure_rows(figures),
+        "figure_rows": figure_rows_html(_figure_rows(figures)),
         "previous_month": previous,
         "next_month": following if following <= now.date() + dt.timedelta(days=1) else None,
         "can_edit_roster": edits_roster(request.user, estate.pk),
