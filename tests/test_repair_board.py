@@ -599,3 +599,23 @@ def _boxes(page) -> list[dict]:
         for el in page.get_by_test_id("board-column").all()
         if (box := el.bounding_box()) is not None
     ]
+
+
+def test_the_crew_cells_written_in_python_are_the_templates():
+    """A crew row's cells are written in Python (CrewRow.cells_html): the markup the
+    template drew, zeros muted and the late count red when any."""
+    from django.template import engines
+
+    from repairs.views.board import CrewRow
+
+    old = engines["django"].from_string(
+        '{% for n in row.cells %}<td class="text-end{% if not n %} text-muted{% endif %}">'
+        "{{ n }}</td>{% endfor %}"
+        '<td class="text-end{% if row.late %} text-danger fw-semibold{% else %} text-muted'
+        '{% endif %}">{{ row.late }}</td>'
+    )
+    for row in (
+        CrewRow(1, "张", {Status.TAKEN: 2, Status.ARRIVED: 1234}, late=1),
+        CrewRow(None, "—", {}, late=0),
+    ):
+        assert str(row.cells_html) == old.render({"row": row})

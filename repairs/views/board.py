@@ -163,6 +163,11 @@ class Column:
     def more(self) -> int:
         return self.total - len(self.lines)
 
+    @property
+    def lines_html(self) -> SafeString:
+        """The lines one after the other (each already HTML: LINE_HTML)."""
+        return SafeString("\n".join(line["html"] for line in self.lines))
+
 
 @dataclass
 class CrewRow:
@@ -176,6 +181,18 @@ class CrewRow:
     @property
     def cells(self) -> list[int]:
         return [self.counts.get(s, 0) for s in BOARD_STATES]
+
+    @property
+    def cells_html(self) -> SafeString:
+        """The counts' cells (a zero muted), then the late one (red when any)."""
+        late = " text-danger fw-semibold" if self.late else " text-muted"
+        return SafeString(
+            "".join(
+                f'<td class="text-end{"" if n else " text-muted"}">{localize(n)}</td>'
+                for n in self.cells
+            )
+            + f'<td class="text-end{late}">{localize(self.late)}</td>'
+        )
 
 
 # One line of the board as HTML. Built here rather than in the template: the board
