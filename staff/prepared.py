@@ -33,7 +33,7 @@ import weakref
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import (
@@ -74,11 +74,15 @@ class _Compiled:
     def __init__(self, qs: QuerySet, stand_ins: Sequence[Any]) -> None:
         if qs._prefetch_related_lookups:  # type: ignore[attr-defined]
             raise TypeError("a prepared queryset cannot prefetch")
-        self.using = qs.db
+        # The database is chosen at each call, as the queryset would choose it then
+        # (reports.routing sends a report's reads to a replica while it is built); the
+        # SQL is the same on each.
+        self.fixed_db = qs._db  # type: ignore[attr-defined]
+        self.routed_model = qs.model
         self.iterable = qs._iterable_class
         if self.iterable not in (ModelIterable, ValuesIterable, ValuesListIterable):
             raise TypeError("a prepared queryset yields objects, values() or values_list()")
-        compiler = qs.query.get_compiler(using=self.using)
+        compiler = qs.query.get_compiler(using=qs.db)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
         self.places: list[tuple[int, int]] = []
@@ -109,7 +113,8 @@ class _Compiled:
         params = list(self.params)
         for param_at, value_at in self.places:
             params[param_at] = values[value_at]
-        connection = connections[self.using]
+        using = self.fixed_db or router.db_for_read(self.routed_model)
+        connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
@@ -127,17 +132,17 @@ class _Compiled:
             return [dict(zip(names, row, strict=True)) for row in rows]
         if self.iterable is ValuesListIterable:
             return [tuple(row) for row in rows]
-        return self._objects(rows)
+        return self._objects(rows, using)
 
-    def _objects(self, rows: list[Any]) -> list[Model]:
+    def _objects(self, rows: list[Any], using: str) -> list[Model]:
         fetch_mode = self.fetch_mode
-        populators = get_related_populators(self.klass_info, self.select, self.using, fetch_mode)
+        populators = get_related_populators(self.klass_info, self.select, using, fetch_mode)
         peers: list[Any] = []
         track = fetch_mode.track_peers
         objects = []
         for row in rows:
             obj = self.model.from_db(
-                self.using, self.init_list, row[self.start : self.end], fetch_mode=fetch_mode
+                using, self.init_list, row[self.start : self.end], fetch_mode=fetch_mode
             )
             if track:
                 peers.append(weakref.ref(obj))

@@ -66,3 +66,28 @@ def test_router_rules():
             assert router.db_for_write(Complaint) is None
     with on_replica():
         assert router.db_for_read(Complaint) is None
+
+
+def test_a_statement_compiled_once_goes_where_the_queryset_would_go_at_each_call(clerk):
+    """staff.prepared compiles a statement once a process, but chooses its database at
+    each call: a report built on the replica does not send a page's reads there after."""
+    from staff.prepared import Prepared
+
+    made = make_complaint(clerk=clerk)
+    one = Prepared(lambda pk: Complaint.objects.filter(pk=pk), int)
+    with override_settings(REPORTS_DATABASE="reports"):
+        for inside in (True, False, True):
+            with (
+                CaptureQueriesContext(connections["reports"]) as replica,
+                CaptureQueriesContext(connections["default"]) as primary,
+            ):
+                if inside:
+                    with on_replica():
+                        found = one(made.pk)
+                else:
+                    found = one(made.pk)
+            assert [c.pk for c in found] == [made.pk]
+            assert found[0]._state.db == ("reports" if inside else "default")
+            assert (len(replica.captured_queries), len(primary.captured_queries)) == (
+                (1, 0) if inside else (0, 1)
+            )
