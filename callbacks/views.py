@@ -232,7 +232,8 @@ def _weeks_since(estate_id: int, since: dt.date) -> QuerySet:
     )
 
 
-# The list's shape: whether a kind and a week are chosen, and the page (its slice).
+# The list's shape: whether a kind and a week are chosen, the page (its slice) and the
+# fetch mode of its rows (LIST_FETCH_MODE).
 ListShape = tuple[bool, bool, int, Any]
 
 

@@ -196,25 +196,30 @@ class Shapes:
     """One builder's prepared statements, one for each shape of its query:
     ``build(shape, *values)`` returns the queryset, where ``shape`` (hashable: which
     filters are set, a page's slice) decides all but the values, and ``kinds(shape)``
-    gives their types."""
+    gives their types. At most ``most`` shapes are kept (the least recently used goes):
+    a list's filters and pages make many, of which a desk uses a few."""
 
     def __init__(
-        self, build: Callable[..., QuerySet], kinds: Callable[[Any], tuple[type, ...]]
+        self,
+        build: Callable[..., QuerySet],
+        kinds: Callable[[Any], tuple[type, ...]],
+        *,
+        most: int = 128,
     ) -> None:
         self.build = build
         self.kinds = kinds
+        self.most = most
         self._by_shape: dict[Hashable, Prepared] = {}
         self._lock = threading.Lock()
 
     def __call__(self, shape: Hashable, *values: Any) -> list[Any]:
-        prepared = self._by_shape.get(shape)
-        if prepared is None:
-            with self._lock:
-                prepared = self._by_shape.get(shape)
-                if prepared is None:
-                    prepared = self._by_shape[shape] = Prepared(
-                        functools.partial(self.build, shape), *self.kinds(shape)
-                    )
+        with self._lock:
+            prepared = self._by_shape.pop(shape, None)
+            if prepared is None:
+                prepared = Prepared(functools.partial(self.build, shape), *self.kinds(shape))
+                while len(self._by_shape) >= self.most:
+                    del self._by_shape[next(iter(self._by_shape))]
+            self._by_shape[shape] = prepared  # the most recently used last
         return prepared(*values)
 
 

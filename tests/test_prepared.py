@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from repairs.models import RepairOrder
-from staff.prepared import Prepared, ids_in, prepared
+from staff.prepared import Prepared, Shapes, ids_in, prepared
 from tests.factories.complaints import make_complaint
 from tests.factories.repairs import make_order
 
@@ -180,3 +180,20 @@ def test_department_heads_as_the_directory_names_them(ch):
     assert department_heads(empty.pk) == directory(empty) == []
     assert (department_has_head(dept.pk), department_has_head(empty.pk)) == (True, False)
     assert department_heads(None) == [] and department_has_head(None) is False
+
+
+def test_shapes_keep_at_most_so_many_statements_the_least_recently_used_going(clerk):
+    made = make_complaint(clerk=clerk)
+    built = []
+
+    def by(shape: str, pk: int) -> QuerySet:
+        built.append(shape)
+        qs = Complaint.objects.filter(pk=pk)
+        return qs.filter(grade="minor") if shape == "minor" else qs
+
+    shapes = Shapes(by, lambda shape: (int,), most=2)
+    for shape in ("all", "minor", "all", "other", "all", "minor"):
+        assert [c.pk for c in shapes(shape, made.pk)] == [made.pk]
+    # "all" stays (used again before each newcomer); "minor" went when "other" came.
+    assert built == ["all", "minor", "other", "minor"]
+    assert len(shapes._by_shape) == 2
