@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,17 +83,14 @@ def _scope_values(scope: Visible) -> tuple[int, ...]:
     return (scope.estate_id, scope.department_id)[: _SCOPE_IDS[scope.kind]]
 
 
-def per_scope(build: Callable[..., QuerySet], *more: type) -> dict[str, Prepared]:
-    """``build(scope, *more)`` compiled once for each kind of scope (staff.prepared):
-    the scope's ids are the first values of each, the other values ``more``."""
+def _scope_kinds(kind: str) -> tuple[type, ...]:
+    """The types of a scope's values (``_scope_values``), from its kind alone."""
+    return (int,) * _SCOPE_IDS[kind]
 
-    def of_kind(kind: str) -> Prepared:
-        n = _SCOPE_IDS[kind]
-        return Prepared(
-            lambda *values: build(Visible(kind, *values[:n]), *values[n:]), *(int,) * n, *more
-        )
 
-    return {kind: of_kind(kind) for kind in _SCOPE_IDS}
+def _scope_rebuilt(kind: str, values: Sequence[Any]) -> Visible:
+    """The scope of ``kind`` from its values, the first ``_SCOPE_IDS[kind]`` of them."""
+    return Visible(kind, *values[: _SCOPE_IDS[kind]])
 
 
 def _detail(scope: Visible, pk: int) -> QuerySet[Complaint]:
@@ -107,14 +104,18 @@ def _detail(scope: Visible, pk: int) -> QuerySet[Complaint]:
     )
 
 
-_DETAIL = per_scope(_detail, int)
+# The complaint a user opens, compiled once for each kind of scope (staff.prepared).
+_DETAIL = Shapes(
+    lambda kind, *values: _detail(_scope_rebuilt(kind, values), values[-1]),
+    lambda kind: (*_scope_kinds(kind), int),
+)
 
 
 def get_complaint_for_user(user, pk: int) -> Complaint:
     scope = scope_of(user)
     if scope.kind == NONE or not 0 < pk < 2**63:  # no id outside a bigint
         raise Http404
-    found = _DETAIL[scope.kind](*_scope_values(scope), pk)
+    found = _DETAIL(scope.kind, *_scope_values(scope), pk)
     if not found:
         raise Http404
     return found[0]
@@ -156,8 +157,11 @@ def queue_for(user) -> QuerySet[Complaint]:
 
 
 # The queue's first page, the one read all day, compiled once for each kind of scope and
-# page size (staff.prepared).
-_first_pages: dict[int, dict[str, Prepared]] = {}
+# page size (staff.prepared): its shape is (kind, page size).
+_QUEUE_FIRST = Shapes(
+    lambda shape, *values: _queue(_scope_rebuilt(shape[0], values), values[-1])[: shape[1] + 1],
+    lambda shape: (*_scope_kinds(shape[0]), int),
+)
 
 
 def queue_page(user, *, offset: int, limit: int) -> list[Complaint]:
@@ -168,12 +172,7 @@ def queue_page(user, *, offset: int, limit: int) -> list[Complaint]:
         return []
     if offset:
         return page_rows(queue_for(user), offset=offset, limit=limit, windowed=False)
-    first = _first_pages.get(limit)
-    if first is None:
-        first = _first_pages.setdefault(
-            limit, per_scope(lambda scope, dept: _queue(scope, dept)[: limit + 1], int)
-        )
-    return first[scope.kind](*_scope_values(scope), profile.department_id)
+    return _QUEUE_FIRST((scope.kind, limit), *_scope_values(scope), profile.department_id)
 
 
 # The list's filters (ComplaintFilterForm): those whose value goes into the statement
@@ -276,15 +275,15 @@ def complaint_list(user, *, filters: dict) -> QuerySet[Complaint]:
 
 def _list_page(shape: tuple[Any, ...], *values: Any) -> QuerySet[Complaint]:
     (kind, terms, offset, limit) = shape
-    n = _SCOPE_IDS[kind]
-    scope = Visible(kind, *values[:n])
-    return _ordered(_narrowed(scope, terms, values[n:]), terms)[offset : offset + limit + 1]
+    scope = _scope_rebuilt(kind, values)
+    rest = values[_SCOPE_IDS[kind] :]
+    return _ordered(_narrowed(scope, terms, rest), terms)[offset : offset + limit + 1]
 
 
 def _list_page_kinds(shape: tuple[Any, ...]) -> tuple[type, ...]:
     kind, terms, _offset, _limit = shape
     found = [_value_kind(part) for part in terms]
-    return (*(int,) * _SCOPE_IDS[kind], *(k for k in found if k is not None))
+    return (*_scope_kinds(kind), *(k for k in found if k is not None))
 
 
 # The list without a search term, compiled once for each scope, set of filters and page.

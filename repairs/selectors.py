@@ -3,6 +3,7 @@ opens an order is built on it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -78,7 +79,14 @@ def reach_values(reach: Reach) -> tuple[int, ...]:
     return ()
 
 
-def reach_rebuilt(shape: tuple[str, bool], values: tuple[int, ...]) -> Reach:
+def reach_kinds(shape: tuple[str, bool]) -> tuple[type, ...]:
+    """The types of a reach's values (``reach_values``), from its shape alone."""
+    kind, no_department = shape
+    return (int,) * {ESTATE: 1, TECHNICIAN: 2 if no_department else 3}.get(kind, 0)
+
+
+def reach_rebuilt(shape: tuple[str, bool], values: Sequence[int]) -> Reach:
+    """The reach of ``shape`` from its values (the first ``len(reach_kinds(shape))``)."""
     kind, no_department = shape
     if kind == ESTATE:
         return Reach(kind, values[0])

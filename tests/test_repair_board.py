@@ -282,7 +282,15 @@ def test_each_shape_of_the_board_reads_as_the_orm_reads(
     """The board's first ids and counts run as statements compiled once for each reach
     and set of filters (staff.prepared): the same rows as the querysets give."""
     from repairs.selectors import reach_of
-    from repairs.views.board import BoardFilters, _board_read, _counts, _first_ids, _today_start
+    from repairs.views.board import (
+        _COUNTS,
+        _FIRST_IDS,
+        BoardFilters,
+        _board_read,
+        _counts,
+        _first_ids,
+        _today_start,
+    )
 
     now = timezone.now()
     estate = dept_head.staff_profile.estate
@@ -290,11 +298,11 @@ def test_each_shape_of_the_board_reads_as_the_orm_reads(
     f = BoardFilters.of(given, now)
     for reader in (dept_head, gm):
         reach = reach_of(reader)
-        for build, more in ((_first_ids, ()), (_counts, (now,))):
+        for build, statement, more in ((_first_ids, _FIRST_IDS, ()), (_counts, _COUNTS, (now,))):
             args = (reach, estate.pk, f, *more, _today_start(now))
-            compiled = _board_read(build, *args)
+            compiled = _board_read(statement, *args)
             assert compiled == list(build(*args))
-            assert compiled == _board_read(build, *args)  # the second time, compiled
+            assert compiled == _board_read(statement, *args)  # the second time, compiled
 
 
 def test_filters(dept_head, technician, mix, at_t0):

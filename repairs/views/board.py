@@ -38,7 +38,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from staff.access import estates_for, profile_of
 from staff.models import Department, Estate
-from staff.prepared import Prepared, ids_in, prepared
+from staff.prepared import Shapes, ids_in, prepared
 from staff.roles import Role
 from staff.templatetags.staff_tags import person
 
@@ -46,7 +46,16 @@ from ..clocks import CLOCK_LABELS, TABLE
 from ..figures import MonthFigures, month_figures
 from ..forms.board import UNASSIGNED, BoardFilterForm, ShiftForm, technicians_of
 from ..models import RepairOrder, Shift, Status, Urgency
-from ..selectors import ALL, ESTATE, Reach, reach_of, reached
+from ..selectors import (
+    NONE,
+    Reach,
+    reach_kinds,
+    reach_of,
+    reach_rebuilt,
+    reach_shape,
+    reach_values,
+    reached,
+)
 from ..services import RepairError, technician_of
 from ..services.roster import edits_roster, shift_add, shift_remove
 from .common import reads_board
@@ -478,37 +487,44 @@ def _counts(
     return grouped(open_orders).union(grouped(closed_today), all=True)
 
 
-# The board's two statements of each shape (the reader's reach, the filters set, the
-# lines a state), compiled once a process (staff.prepared): the board reloads every 30 s.
-_compiled: dict[tuple, Prepared] = {}
-_REACH_IDS = {ALL: 0, ESTATE: 1}
+def _compiled_board(build: Callable[..., QuerySet], moments: int) -> Shapes:
+    """``build(reach, estate_id, filters, *moments)`` compiled once for each shape: the
+    reader's reach, which filters are set, the lines a state (staff.prepared). Its values:
+    the reach's ids, the estate, the filters' values, then the ``moments``."""
+
+    def built(shape: tuple, *values: Any) -> QuerySet:
+        reach_shape_, filters_shape, _per_state = shape
+        n = len(reach_kinds(reach_shape_))
+        filters = BoardFilters.rebuild(filters_shape, values[n + 1 : len(values) - moments])
+        reach = reach_rebuilt(reach_shape_, values)
+        return build(reach, values[n], filters, *values[len(values) - moments :])
+
+    def kinds(shape: tuple) -> tuple[type, ...]:
+        reach_shape_, filters_shape, _per_state = shape
+        return (
+            *reach_kinds(reach_shape_),
+            int,
+            *BoardFilters.kinds(filters_shape),
+            *(dt.datetime,) * moments,
+        )
+
+    return Shapes(built, kinds)
+
+
+# The board's two statements, the board reloading every 30 s.
+_FIRST_IDS = _compiled_board(_first_ids, moments=1)
+_COUNTS = _compiled_board(_counts, moments=2)
 
 
 def _board_read(
-    build: Callable[..., QuerySet],
-    reach: Reach,
-    estate_id: int,
-    f: BoardFilters,
-    *more: dt.datetime,
+    compiled: Shapes, reach: Reach, estate_id: int, f: BoardFilters, *moments: dt.datetime
 ) -> list[Any]:
-    """``build(reach, estate_id, f, *more)`` run as a compiled statement, its ids,
-    filters and moments its values; a reach no board reader has, through the ORM."""
-    if reach.kind not in _REACH_IDS:
-        return list(build(reach, estate_id, f, *more))
-    shape = f.shape()
-    key = (build.__name__, reach.kind, shape, len(more), PER_STATE)
-    compiled = _compiled.get(key)
-    if compiled is None:
-        n, kind, n_more = _REACH_IDS[reach.kind], reach.kind, len(more)
-
-        def built(*values: Any) -> QuerySet:
-            filters = BoardFilters.rebuild(shape, values[n + 1 : len(values) - n_more])
-            return build(Reach(kind, *values[:n]), values[n], filters, *values[-n_more:])
-
-        kinds = (*(int,) * n, int, *BoardFilters.kinds(shape), *(dt.datetime,) * n_more)
-        compiled = _compiled.setdefault(key, Prepared(built, *kinds))
-    reach_ids = (reach.estate_id,)[: _REACH_IDS[reach.kind]]
-    return compiled(*reach_ids, estate_id, *f.values(), *more)
+    """One of the board's statements for this reader, estate, filters and moments (a
+    reader who sees nothing reads nothing)."""
+    if reach.kind == NONE:
+        return []
+    shape = (reach_shape(reach), f.shape(), PER_STATE)
+    return compiled(shape, *reach_values(reach), estate_id, *f.values(), *moments)
 
 
 def _crew(counts: list[Mapping[str, Any]], known: Mapping[int, str]) -> list[CrewRow]:
@@ -571,9 +587,9 @@ def _live_context(
 ) -> dict[str, Any]:
     f = BoardFilters.of(form.filters(), now)
     reach, today_start = reach_of(request.user), _today_start(now)
-    shown = [pk for (pk,) in _board_read(_first_ids, reach, estate.pk, f, today_start)]
+    shown = [pk for (pk,) in _board_read(_FIRST_IDS, reach, estate.pk, f, today_start)]
     lines = _lines(shown, now)
-    counts = _board_read(_counts, reach, estate.pk, f, now, today_start)
+    counts = _board_read(_COUNTS, reach, estate.pk, f, now, today_start)
     columns = []
     for s in BOARD_STATES:
         label = _("Closed today") if s == Status.CLOSED else str(Status(s).label)

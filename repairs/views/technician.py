@@ -10,11 +10,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from staff.access import capability_required, profile_of
-from staff.prepared import Prepared
+from staff.prepared import Shapes
 from staff.roles import USE_REPAIR_ORDERS, Role
 
 from ..models import OPEN_STATUSES, RepairOrder, Status
-from ..selectors import NONE, Reach, reach_of, reach_rebuilt, reach_shape, reach_values, reached
+from ..selectors import (
+    NONE,
+    Reach,
+    reach_kinds,
+    reach_of,
+    reach_rebuilt,
+    reach_shape,
+    reach_values,
+    reached,
+)
 from .common import reads_board
 
 # More than a technician has open in a day: the page stays small on a slow phone.
@@ -47,25 +56,20 @@ def _to_take(reach: Reach) -> QuerySet[RepairOrder]:
 
 
 # Both lists compiled once for each shape of the reader's reach (staff.prepared): the
-# page reloads after every tap.
-_compiled: dict[tuple, tuple[Prepared, Prepared]] = {}
+# page reloads after every tap. Their shape: the reach's, and the lines shown.
+_MINE_OPEN = Shapes(
+    lambda shape, *values: _mine_open(reach_rebuilt(shape[0], values), values[-1]),
+    lambda shape: (*reach_kinds(shape[0]), int),
+)
+_TO_TAKE = Shapes(
+    lambda shape, *values: _to_take(reach_rebuilt(shape[0], values)),
+    lambda shape: reach_kinds(shape[0]),
+)
 
 
 def _orders(reach: Reach, user_id: int) -> tuple[list[RepairOrder], list[RepairOrder]]:
-    shape = (*reach_shape(reach), LIMIT)
-    pair = _compiled.get(shape)
-    if pair is None:
-        n = len(reach_values(reach))
-        ids = (int,) * n
-        pair = _compiled.setdefault(
-            shape,
-            (
-                Prepared(lambda *v: _mine_open(reach_rebuilt(shape[:2], v[:n]), v[n]), *ids, int),
-                Prepared(lambda *v: _to_take(reach_rebuilt(shape[:2], v)), *ids),
-            ),
-        )
-    values = reach_values(reach)
-    return pair[0](*values, user_id), pair[1](*values)
+    shape, values = (reach_shape(reach), LIMIT), reach_values(reach)
+    return _MINE_OPEN(shape, *values, user_id), _TO_TAKE(shape, *values)
 
 
 @require_GET
